@@ -1,0 +1,3 @@
+from devino_mock.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""`devino-mock`: serve every protocol in one process, or check a running one's health."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import urllib.request
+
+from devino_mock import __version__
+from devino_mock.config import Settings
+from devino_mock.server import Emulator, ListenerError
+
+ENV_PREFIX = "DEVINO_MOCK_"
+DEFAULTS = Settings()
+
+
+def _env(name: str, default: object) -> object:
+    return os.environ.get(ENV_PREFIX + name.upper(), default)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range: {port}")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="devino-mock",
+        description="Emulator of the Devino Telecom messaging platform: REST, SOAP, XML, SMPP, SMTP and FTP "
+        "in one process. Every option also reads the environment variable DEVINO_MOCK_<NAME> "
+        "(e.g. DEVINO_MOCK_HTTP_PORT); the command line wins.",
+    )
+    parser.add_argument("command", nargs="?", default="serve", choices=("serve", "healthcheck"),
+                        help="serve (default) runs the emulator; healthcheck asks a running one for "
+                        "GET /_mock/health and exits 0 when it is healthy")
+    parser.add_argument("--host", default=_env("host", DEFAULTS.host),
+                        help="bind address (env DEVINO_MOCK_HOST, default %(default)s)")
+    parser.add_argument("--http-port", type=_port, default=_env("http_port", DEFAULTS.http_port),
+                        help="HTTP port for REST, SOAP, XML, JSON APIs and /_mock/ (env DEVINO_MOCK_HTTP_PORT, default %(default)s; 0 = any free port)")
+    parser.add_argument("--smpp-port", type=_port, default=_env("smpp_port", DEFAULTS.smpp_port),
+                        help="SMPP SMSC port (env DEVINO_MOCK_SMPP_PORT, default %(default)s)")
+    parser.add_argument("--smtp-port", type=_port, default=_env("smtp_port", DEFAULTS.smtp_port),
+                        help="SMTP port for Email2SMS and the e-mail API (env DEVINO_MOCK_SMTP_PORT, default %(default)s)")
+    parser.add_argument("--ftp-port", type=_port, default=_env("ftp_port", DEFAULTS.ftp_port),
+                        help="FTP drop-folder port (env DEVINO_MOCK_FTP_PORT, default %(default)s)")
+    parser.add_argument("--fixtures", default=_env("fixtures", None),
+                        help="JSON file with more accounts, rules and time zones (env DEVINO_MOCK_FIXTURES)")
+    parser.add_argument("--log-level", default=_env("log_level", DEFAULTS.log_level),
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper,
+                        help="log level on stderr (env DEVINO_MOCK_LOG_LEVEL, default %(default)s)")
+    parser.add_argument("--version", action="version", version=f"devino-mock {__version__}")
+    return parser
+
+
+def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    # Environment values arrive as strings; run them through the same checks.
+    try:
+        ports = {name: _port(str(getattr(args, name))) for name in ("http_port", "smpp_port", "smtp_port", "ftp_port")}
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level, **ports)
+
+
+async def serve(settings: Settings) -> int:
+    emulator = Emulator(settings)
+    await emulator.start()
+    ports = " ".join(f"{name}={port}" for name, port in emulator.ports.items())
+    logging.getLogger("devino_mock").info("devino-mock %s ready on %s: %s", __version__, settings.host, ports)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        logging.getLogger("devino_mock").info("stopping")
+        await emulator.stop()
+    return 0
+
+
+def healthcheck(settings: Settings) -> int:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
+    try:
+        with urllib.request.urlopen(f"http://{host}:{settings.http_port}/_mock/health", timeout=3) as response:
+            healthy = response.status == 200 and json.load(response).get("status") == "ok"
+    except (OSError, ValueError) as exc:
+        print(f"devino-mock unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print("devino-mock healthy" if healthy else "devino-mock unhealthy")
+    return 0 if healthy else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    command, settings = parse_settings(argv)
+    if command == "healthcheck":
+        return healthcheck(settings)
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(serve(settings))
+    except ListenerError as exc:
+        print(f"devino-mock: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a bad fixtures file
+        print(f"devino-mock: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,118 @@
+"""Deterministic outcome rules ("magic numbers"): which destination or sender gets which
+rejection or final status, and how fast. Rules added at run time win over fixture rules."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+from devino_mock.core.errors import REJECTIONS
+from devino_mock.core.messages import SMS_FINAL, STATUS_BY_NAME
+
+DEFAULT_SUBMIT_DELAY = 1.0  # seconds from the send instant to "sent"
+DEFAULT_DELIVERY_DELAY = 2.0  # seconds from "sent" to the final report
+
+
+@dataclass(frozen=True)
+class Outcome:
+    final_status: int | None = 0  # None: never reported, so the message expires
+    submit_delay: float = DEFAULT_SUBMIT_DELAY
+    delivery_delay: float = DEFAULT_DELIVERY_DELAY
+    reject: str | None = None  # a domain error kind, raised when the send is validated
+
+
+DELIVERED = Outcome()
+
+
+@dataclass(frozen=True)
+class Rule:
+    destination: str | None = None  # exact number or a glob such as 7999000004?
+    source: str | None = None
+    channel: str | None = None
+    login: str | None = None
+    outcome: Outcome = DELIVERED
+    description: str = ""
+
+    def matches(self, *, channel: str, login: str, source: str, destination: str) -> bool:
+        if self.channel and self.channel != channel:
+            return False
+        if self.login and self.login != login:
+            return False
+        if self.source and not fnmatch.fnmatchcase(source.casefold(), self.source.casefold()):
+            return False
+        if self.destination and not fnmatch.fnmatchcase(destination, self.destination):
+            return False
+        return True
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Rule":
+        if not isinstance(data, dict):
+            raise ValueError("a rule is an object")
+        if not any(data.get(k) for k in ("destination", "source", "login")):
+            raise ValueError("a rule needs 'destination', 'source' or 'login'")
+        reject = data.get("reject")
+        if reject is not None and reject not in REJECTIONS:
+            raise ValueError(f"unknown 'reject' {reject!r}; one of {sorted(REJECTIONS)}")
+        status = data.get("status", data.get("final_status", 0))
+        if isinstance(status, str) and status not in ("never",):
+            if status not in STATUS_BY_NAME:
+                raise ValueError(f"unknown status {status!r}")
+            status = STATUS_BY_NAME[status]
+        if status == "never":
+            status = None
+        if status is not None and status not in SMS_FINAL:
+            raise ValueError(f"status {status!r} is not a final SMS status {sorted(SMS_FINAL)}")
+        try:
+            outcome = Outcome(
+                final_status=status,
+                submit_delay=float(data.get("submit_delay", DEFAULT_SUBMIT_DELAY)),
+                delivery_delay=float(data.get("delivery_delay", DEFAULT_DELIVERY_DELAY)),
+                reject=reject,
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"bad delay: {exc}") from exc
+        if outcome.submit_delay < 0 or outcome.delivery_delay < 0:
+            raise ValueError("delays cannot be negative")
+        return cls(
+            destination=data.get("destination"),
+            source=data.get("source"),
+            channel=data.get("channel"),
+            login=data.get("login"),
+            outcome=outcome,
+            description=str(data.get("description", "")),
+        )
+
+    def to_dict(self) -> dict:
+        out: dict = {k: v for k, v in (("destination", self.destination), ("source", self.source),
+                                        ("channel", self.channel), ("login", self.login)) if v}
+        o = self.outcome
+        if o.reject:
+            out["reject"] = o.reject
+        else:
+            out["status"] = "never" if o.final_status is None else o.final_status
+            out["submit_delay"] = o.submit_delay
+            out["delivery_delay"] = o.delivery_delay
+        if self.description:
+            out["description"] = self.description
+        return out
+
+
+class Scenarios:
+    def __init__(self, fixture_rules: list[Rule]) -> None:
+        self._fixture = list(fixture_rules)
+        self._runtime: list[Rule] = []
+
+    def add(self, rule: Rule) -> None:
+        self._runtime.insert(0, rule)
+
+    def clear_runtime(self) -> None:
+        self._runtime.clear()
+
+    def rules(self) -> list[Rule]:
+        return self._runtime + self._fixture
+
+    def outcome(self, *, channel: str, login: str, source: str, destination: str) -> Outcome:
+        for rule in self._runtime + self._fixture:
+            if rule.matches(channel=channel, login=login, source=source, destination=destination):
+                return rule.outcome
+        return DELIVERED

@@ -1,0 +1,36 @@
+"""REST bodies as the .NET service writes them: compact JSON, `\\/Date(ms)\\/` dates,
+`Cache-Control: private`, `application/json; charset=utf-8`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from aiohttp import web
+
+MIN_DATE = "/Date(-62135596800000)/"  # .NET DateTime.MinValue
+HEADERS = {"Cache-Control": "private", "Content-Type": "application/json; charset=utf-8"}
+
+
+def ms_date(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return f"/Date({int(value.timestamp() * 1000)})/"
+
+
+def _default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def body(payload: object) -> str:
+    # `\/` is a valid JSON escape of `/`: writing it everywhere gives the `"\/Date(…)\/"`
+    # form clients parse with regexes, and leaves every other string's value unchanged.
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_default)
+    return text.replace("/", "\\/")
+
+
+def respond(payload: object, status: int = 200) -> web.Response:
+    return web.Response(body=body(payload).encode("utf-8"), status=status, headers=HEADERS)
