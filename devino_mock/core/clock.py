@@ -6,6 +6,9 @@ import time
 from datetime import datetime, timedelta, timezone
 
 
+MAX_ADVANCE = 100 * 365 * 86400.0  # keeps every derived date inside datetime's range
+
+
 class Clock:
     def __init__(self) -> None:
         self._offset = 0.0
@@ -17,8 +20,8 @@ class Clock:
         return datetime.fromtimestamp(self.timestamp(), tz=timezone.utc)
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not 0 <= seconds <= MAX_ADVANCE:
+            raise ValueError(f"the clock moves forward by 0 to {MAX_ADVANCE:.0f} seconds at a time")
         self._offset += seconds
 
     def reset(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 import itertools
 from datetime import datetime, timedelta
 from typing import Callable
@@ -42,6 +43,8 @@ class Scheduler:
 
 def sms_plan(message: Message, outcome: Outcome) -> list[tuple[datetime, int]]:
     """The statuses a freshly accepted SMS will go through, with their times."""
+    if math.isinf(outcome.submit_delay):
+        return [(message.expires_at, EXPIRED)]
     submit = message.send_at + timedelta(seconds=outcome.submit_delay)
     final = outcome.final_status
     if final in REJECTED_IN_QUEUE:

@@ -4,6 +4,7 @@ rejection or final status, and how fast. Rules added at run time win over fixtur
 from __future__ import annotations
 
 import fnmatch
+import math
 from dataclasses import dataclass
 
 from devino_mock.core.errors import REJECTIONS
@@ -11,6 +12,7 @@ from devino_mock.core.messages import SMS_FINAL, STATUS_BY_NAME
 
 DEFAULT_SUBMIT_DELAY = 1.0  # seconds from the send instant to "sent"
 DEFAULT_DELIVERY_DELAY = 2.0  # seconds from "sent" to the final report
+MAX_DELAY = 10 * 365 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -62,17 +64,20 @@ class Rule:
             status = None
         if status is not None and status not in SMS_FINAL:
             raise ValueError(f"status {status!r} is not a final SMS status {sorted(SMS_FINAL)}")
+        submit_delay = data.get("submit_delay", DEFAULT_SUBMIT_DELAY)
         try:
             outcome = Outcome(
                 final_status=status,
-                submit_delay=float(data.get("submit_delay", DEFAULT_SUBMIT_DELAY)),
+                # "never": the message stays queued until its validity ends
+                submit_delay=math.inf if submit_delay == "never" else float(submit_delay),
                 delivery_delay=float(data.get("delivery_delay", DEFAULT_DELIVERY_DELAY)),
                 reject=reject,
             )
         except (TypeError, ValueError) as exc:
             raise ValueError(f"bad delay: {exc}") from exc
-        if outcome.submit_delay < 0 or outcome.delivery_delay < 0:
-            raise ValueError("delays cannot be negative")
+        submit_ok = math.isinf(outcome.submit_delay) or 0 <= outcome.submit_delay <= MAX_DELAY
+        if not submit_ok or not 0 <= outcome.delivery_delay <= MAX_DELAY:
+            raise ValueError(f"delays are seconds from 0 to {MAX_DELAY:.0f} (submit_delay may be \"never\")")
         return cls(
             destination=data.get("destination"),
             source=data.get("source"),
@@ -90,7 +95,7 @@ class Rule:
             out["reject"] = o.reject
         else:
             out["status"] = "never" if o.final_status is None else o.final_status
-            out["submit_delay"] = o.submit_delay
+            out["submit_delay"] = "never" if math.isinf(o.submit_delay) else o.submit_delay
             out["delivery_delay"] = o.delivery_delay
         if self.description:
             out["description"] = self.description
