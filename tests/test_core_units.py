@@ -1,0 +1,51 @@
+"""Core rules checked directly (no wire): numbers, segmentation, date parsing, rules."""
+
+import pytest
+
+from devino_mock.core.numbers import normalize
+from devino_mock.core.scenarios import Rule
+from devino_mock.core.text import segment
+from devino_mock.protocols.values import parse_datetime
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("79031234567", "79031234567"), ("+79031234567", "79031234567"), ("89031234567", "79031234567"),
+    (" 79031234567", "79031234567"), ("8612345678901", "8612345678901"), ("380501234567", "380501234567"),
+    ("7903123456", None), ("7" * 16, None), ("", None), ("+", None), ("7903l234567", None), ("٧٩٠٣١٢٣٤٥٦٧", None),
+])
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_gsm_extension_character_never_straddles_two_parts():
+    text = "a" * 152 + "€" + "b" * 10
+    parts = segment(text).parts
+    assert parts[0] == "a" * 152 and parts[1].startswith("€")
+
+
+def test_surrogate_pairs_count_two_units_and_stay_whole():
+    seg = segment("😀" * 35)
+    assert seg.encoding == "ucs2" and seg.units == 70 and seg.count == 1
+    seg = segment("😀" * 36)
+    assert seg.count == 2 and all("\ufffd" not in p for p in seg.parts) and "".join(seg.parts) == "😀" * 36
+
+
+def test_plain_gsm_and_ucs2_boundaries():
+    assert segment("@£$¥èéùìòÇ").encoding == "gsm"
+    assert segment("ё").encoding == "ucs2"
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("2011-01-28T16:00:00", True), ("2012-01-18 00:00:00", True), ("2014-11-01T11:30", True),
+    ("2030-01-01", True), ("2030-01-01T00:00:00.123Z", True), ("2030-01-01T03:00:00+03:00", True),
+    ("2010-0601T19:14:00", False), ("2030-02-30", False), ("yesterday", False), ("", False),
+])
+def test_parse_datetime(text, ok):
+    assert (parse_datetime(text) is not None) is ok
+
+
+def test_rule_roundtrip_and_matching():
+    rule = Rule.from_dict({"destination": "7916*", "status": "expired"})
+    assert rule.to_dict() == {"destination": "7916*", "status": 46, "submit_delay": 1.0, "delivery_delay": 2.0}
+    assert rule.matches(channel="sms", login="x", source="A", destination="79161234567")
+    assert not rule.matches(channel="sms", login="x", source="A", destination="79031234567")
