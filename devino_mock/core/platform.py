@@ -19,7 +19,7 @@ from devino_mock.core.messages import IdSequence, Incoming, Message
 from devino_mock.core.numbers import longest_prefix, normalize
 from devino_mock.core.scenarios import Rule, Scenarios
 from devino_mock.core.store import MemoryStore
-from devino_mock.core.text import segment
+from devino_mock.core.text import Segmentation, segment
 
 MAX_TEXT = 2000
 MAX_BULK = 2999
@@ -59,6 +59,10 @@ class SmsRequest:
     validity_minutes: int | None = None
     max_recipients: int = MAX_BULK
     extra: dict = field(default_factory=dict)
+    # Caller-given segmentation (a message that arrived in parts, e.g. SMPP UDH/SAR) and the
+    # ids reserved for those parts with reserve_ids(); both only for a single destination.
+    parts: tuple[str, ...] | None = None
+    ids: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,9 +187,17 @@ class Platform:
         hours = longest_prefix(number, self.fixtures.timezones, 0)
         return timedelta(hours=float(hours))  # type: ignore[arg-type]
 
-    def send_sms(self, credentials: Credentials, request: SmsRequest) -> list[Message]:
-        """Validate in the documented order (http-rest.md §1.12), charge, store, schedule.
-        All or nothing: a failed request stores and charges nothing."""
+    def reserve_ids(self, count: int) -> list[str]:
+        """Consecutive segment ids for a message still arriving in parts: a protocol answers
+        each part with its id now and passes them to send_sms (SmsRequest.ids) when complete."""
+        return self._ids.take(count)
+
+    def check_sms(self, credentials: Credentials, request: SmsRequest) -> None:
+        """Validate a send exactly as send_sms does, charging and storing nothing."""
+        self._validate_sms(credentials, request)
+
+    def _validate_sms(self, credentials: Credentials, request: SmsRequest):
+        """The documented validation order (http-rest.md §1.12)."""
         if not request.destinations or not any(d and d.strip() for d in request.destinations):
             raise errors.MissingArgument("destination")
         if not request.text:
@@ -205,7 +217,9 @@ class Platform:
         rejects = {o.reject for o in outcomes if o and o.reject}
         if "forbidden" in rejects:
             raise errors.Forbidden("rule")
-        parts = segment(request.text)
+        parts = _segmentation(request)
+        if request.ids is not None and (len(request.ids) != parts.count or len(numbers) != 1):
+            raise ValueError("reserved ids need one destination and one id per part")
         cost = sum((account.price_for(n) * parts.count for n in numbers), Decimal(0))
         if cost > account.balance or "insufficient_funds" in rejects:
             raise errors.InsufficientFunds()
@@ -223,7 +237,14 @@ class Platform:
         for kind in ("invalid_argument", "gateway_error", "internal_error"):
             if kind in rejects:
                 raise errors.REJECTIONS[kind]("rule") if kind != "invalid_argument" else errors.InvalidArgument("rule")
+        return account, numbers, outcomes, parts, cost
 
+    def send_sms(self, credentials: Credentials, request: SmsRequest) -> list[Message]:
+        """Validate in the documented order (http-rest.md §1.12), charge, store, schedule.
+        All or nothing: a failed request stores and charges nothing."""
+        account, numbers, outcomes, parts, cost = self._validate_sms(credentials, request)
+        source = request.source.strip()
+        channel = "sms"
         account.balance -= cost
         now = self.now()
         validity = request.validity_minutes if request.validity_minutes and request.validity_minutes > 0 else DEFAULT_VALIDITY_MINUTES
@@ -231,7 +252,7 @@ class Platform:
         for number, outcome in zip(numbers, outcomes):
             send_at = self._send_instant(request, number, now)
             message = Message(
-                ids=self._ids.take(parts.count),
+                ids=list(request.ids) if request.ids else self._ids.take(parts.count),
                 channel=channel,
                 transport=request.transport,
                 login=account.login,
@@ -356,6 +377,13 @@ class Platform:
             m for m in self.store.incoming()
             if m.login == account.login and since <= m.created_at <= until
         ]
+
+
+def _segmentation(request: SmsRequest) -> Segmentation:
+    whole = segment(request.text or "")
+    if not request.parts:
+        return whole
+    return Segmentation(whole.encoding, whole.units, tuple(request.parts))
 
 
 def _matches(message: Message, key: str, value: str) -> bool:
