@@ -49,3 +49,14 @@ def test_rule_roundtrip_and_matching():
     assert rule.to_dict() == {"destination": "7916*", "status": 46, "submit_delay": 1.0, "delivery_delay": 2.0}
     assert rule.matches(channel="sms", login="x", source="A", destination="79161234567")
     assert not rule.matches(channel="sms", login="x", source="A", destination="79031234567")
+
+
+def test_readme_lists_every_magic_number():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    rules = json.loads((root / "devino_mock/fixtures/magic_numbers.json").read_text(encoding="utf-8"))["rules"]
+    for rule in rules:
+        assert f"| `{rule['destination']}` |" in readme, rule["destination"]
