@@ -33,6 +33,43 @@ def _port(text: str) -> int:
     return port
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+    return value
+
+
+SMPP_OPTIONS = (
+    ("smpp_max_sessions", _count, "bound SMPP sessions per account; one more bind gets ESME_RBINDFAIL"),
+    ("smpp_throttle", _non_negative, "submit_sm/data_sm per second per SMPP session before ESME_RTHROTTLED (0: unlimited)"),
+    ("smpp_deliver_window", _count, "unanswered deliver_sm (receipts, MO) per SMPP session"),
+    ("smpp_deliver_timeout", _positive, "virtual seconds to wait for deliver_sm_resp before sending a deliver_sm again"),
+    ("smpp_enquire_link_interval", _non_negative, "real seconds of ESME silence before the SMSC sends enquire_link (0: never)"),
+    ("smpp_link_timeout", _positive, "real seconds the SMSC waits for enquire_link_resp, unbind_resp or the rest of a PDU"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="devino-mock",
@@ -49,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="HTTP port for REST, SOAP, XML, JSON APIs and /_mock/ (env DEVINO_MOCK_HTTP_PORT, default %(default)s; 0 = any free port)")
     parser.add_argument("--smpp-port", type=_port, default=_env("smpp_port", DEFAULTS.smpp_port),
                         help="SMPP SMSC port (env DEVINO_MOCK_SMPP_PORT, default %(default)s)")
+    for name, kind, text in SMPP_OPTIONS:
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=_env(name, getattr(DEFAULTS, name)),
+                            help=f"{text} (env DEVINO_MOCK_{name.upper()}, default %(default)s)")
     parser.add_argument("--smtp-port", type=_port, default=_env("smtp_port", DEFAULTS.smtp_port),
                         help="SMTP port for Email2SMS and the e-mail API (env DEVINO_MOCK_SMTP_PORT, default %(default)s)")
     parser.add_argument("--ftp-port", type=_port, default=_env("ftp_port", DEFAULTS.ftp_port),
@@ -68,9 +108,10 @@ def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
     # Environment values arrive as strings; run them through the same checks.
     try:
         ports = {name: _port(str(getattr(args, name))) for name in ("http_port", "smpp_port", "smtp_port", "ftp_port")}
+        smpp = {name: kind(str(getattr(args, name))) for name, kind, _ in SMPP_OPTIONS}
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
-    return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level, **ports)
+    return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level, **smpp, **ports)
 
 
 async def serve(settings: Settings) -> int:

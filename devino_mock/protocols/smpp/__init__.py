@@ -1,9 +1,34 @@
-"""The SMPP listener. Not built yet: accepts connections and says so (placeholder.py)."""
+"""The SMPP 3.4 SMSC (smpp.md): binds against the platform's accounts, submit_sm/data_sm into
+the platform, delivery receipts and MO messages as deliver_sm, query_sm."""
 
 from __future__ import annotations
 
-from devino_mock.protocols.placeholder import start_placeholder
+import asyncio
+
+from devino_mock.protocols.smpp.smsc import Smsc
 
 
-async def start(emulator, host: str, port: int):
-    return await start_placeholder("smpp", host, port)
+class SmppListener:
+    def __init__(self, emulator, server: asyncio.AbstractServer, smsc: Smsc) -> None:
+        self._emulator = emulator
+        self._server = server
+        self.smsc = smsc
+        self.port: int = server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        self._server.close()
+        self.smsc.close()
+        if self.smsc.reset in self._emulator.reset_hooks:
+            self._emulator.reset_hooks.remove(self.smsc.reset)
+        await self._server.wait_closed()
+
+
+async def start(emulator, host: str, port: int) -> SmppListener:
+    smsc = Smsc(emulator.platform, emulator.settings)
+    try:
+        server = await asyncio.get_running_loop().create_server(smsc.connect, host, port, reuse_address=True)
+    except BaseException:
+        smsc.close()
+        raise
+    emulator.reset_hooks.append(smsc.reset)
+    return SmppListener(emulator, server, smsc)

@@ -1,0 +1,148 @@
+"""What the SMSC sends on its own: receipts and MO messages as deliver_sm (smpp.md §11, §13,
+§17.2). Each account has a queue; a delivery goes to one of the account's rx/trx sessions
+(round robin) when that session has room in its window, and stays the SMSC's until a
+deliver_sm_resp with status 0 comes back. Unanswered within the timeout (virtual clock) or
+refused, it is sent again, possibly on another session."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable, Protocol
+
+from devino_mock.core.platform import Platform
+
+log = logging.getLogger("devino_mock.smpp")
+
+RETRY_DELAY = 60.0  # seconds after a deliver_sm_resp with a non-zero status
+MAX_ATTEMPTS = 5
+RETENTION = timedelta(hours=72)  # a queued delivery nobody binds for is dropped after this
+MAX_QUEUED = 10_000  # per account: the oldest go first beyond this
+
+
+@dataclass
+class Delivery:
+    login: str
+    kind: str  # "receipt" or "mo"
+    params: dict  # the deliver_sm fields
+    queued_at: float  # virtual timestamp
+    attempts: int = 0
+    id: int = field(default_factory=itertools.count(1).__next__)
+
+
+class Receiver(Protocol):
+    outstanding: dict[int, Delivery]
+
+    def can_deliver(self) -> bool: ...
+
+    def deliver(self, delivery: Delivery) -> int: ...
+
+
+class Dispatcher:
+    def __init__(self, platform: Platform, receivers: Callable[[str], list[Receiver]],
+                 call_soon: Callable[[Callable[[], None]], object], ack_timeout: float) -> None:
+        self.platform = platform
+        self.receivers = receivers
+        self.call_soon = call_soon
+        self.ack_timeout = ack_timeout
+        self._queues: dict[str, deque[Delivery]] = {}
+        self._turn: dict[str, int] = {}
+        self._to_pump: set[str] = set()
+        self._generation = 0  # bumped by clear(): timers of dropped deliveries do nothing
+
+    def queued(self, login: str) -> int:
+        return len(self._queues.get(login, ()))
+
+    def enqueue(self, delivery: Delivery, front: bool = False) -> None:
+        queue = self._queues.setdefault(delivery.login, deque())
+        if front:
+            queue.appendleft(delivery)
+        else:
+            queue.append(delivery)
+            while len(queue) > MAX_QUEUED:
+                dropped = queue.popleft()
+                log.warning("SMPP queue of %s full: dropped %s %s", dropped.login, dropped.kind, dropped.id)
+        self.wake(delivery.login)
+
+    def wake(self, login: str) -> None:
+        """Pump the account's queue soon: after the PDU being handled has been answered, so a
+        receipt never overtakes its own submit_sm_resp."""
+        if login not in self._to_pump:
+            self._to_pump.add(login)
+            self.call_soon(self._pump_woken)
+
+    def _pump_woken(self) -> None:
+        logins, self._to_pump = self._to_pump, set()
+        for login in logins:
+            self.pump(login)
+
+    def pump(self, login: str) -> None:
+        queue = self._queues.get(login)
+        if not queue:
+            return
+        oldest = self.platform.clock.timestamp() - RETENTION.total_seconds()
+        while queue and queue[0].queued_at < oldest:
+            expired = queue.popleft()
+            log.info("SMPP %s %s for %s expired unsent", expired.kind, expired.id, login)
+        while queue:
+            ready = [r for r in self.receivers(login) if r.can_deliver()]
+            if not ready:
+                return
+            turn = self._turn.get(login, 0)
+            receiver = ready[turn % len(ready)]
+            self._turn[login] = turn + 1
+            delivery = queue.popleft()
+            sequence = receiver.deliver(delivery)
+            self._arm_timeout(receiver, sequence, delivery)
+
+    def _arm_timeout(self, receiver: Receiver, sequence: int, delivery: Delivery) -> None:
+        generation = self._generation
+        when = self.platform.now() + timedelta(seconds=self.ack_timeout)
+
+        def expire() -> None:
+            if generation != self._generation or receiver.outstanding.get(sequence) is not delivery:
+                return
+            del receiver.outstanding[sequence]
+            log.info("SMPP %s %s: no deliver_sm_resp in %ss", delivery.kind, delivery.id, self.ack_timeout)
+            self._retry(delivery, delay=0.0)
+
+        self.platform.scheduler.at(when, expire)
+
+    def acknowledged(self, receiver: Receiver, sequence: int, status: int) -> None:
+        delivery = receiver.outstanding.pop(sequence, None)
+        if delivery is None:
+            return  # late answer to a deliver_sm already given up on, or unknown
+        if status != 0:
+            # The docs require status 0 (smpp.md §4.2); keep the delivery and try again later.
+            log.info("SMPP %s %s refused with status 0x%02X", delivery.kind, delivery.id, status)
+            self._retry(delivery, delay=RETRY_DELAY)
+        self.wake(delivery.login)
+
+    def _retry(self, delivery: Delivery, delay: float) -> None:
+        delivery.attempts += 1
+        if delivery.attempts >= MAX_ATTEMPTS:
+            log.warning("SMPP %s %s for %s dropped after %d attempts", delivery.kind, delivery.id,
+                        delivery.login, delivery.attempts)
+            return
+        if delay <= 0:
+            self.enqueue(delivery, front=True)
+            return
+        generation = self._generation
+
+        def again() -> None:
+            if generation == self._generation:
+                self.enqueue(delivery, front=True)
+
+        self.platform.scheduler.at(self.platform.now() + timedelta(seconds=delay), again)
+
+    def returned(self, deliveries: list[Delivery]) -> None:
+        """A session closed with these unanswered: they go back to the front of their queues."""
+        for delivery in reversed(deliveries):
+            self.enqueue(delivery, front=True)
+
+    def clear(self) -> None:
+        self._queues.clear()
+        self._generation += 1

@@ -1,0 +1,313 @@
+"""One ESME connection: framing on command_length, the bind state machine (SMPP 3.4 §2.3),
+answers to every request, the outbound deliver_sm window and link supervision. Whatever a
+connection sends can only end that connection: every failure is answered or closes it."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from typing import TYPE_CHECKING
+
+from smpp.pdu.error import PDUCorruptError, PDUParseError
+
+from devino_mock.protocols.smpp import status as st
+from devino_mock.protocols.smpp.codec import (
+    COMMAND_NAMES, HEADER, HEADER_LENGTH, MAX_PDU_LENGTH, RESPONSE_BIT, Codec, response_name, status_code,
+)
+from devino_mock.protocols.smpp.delivery import Delivery
+from devino_mock.protocols.smpp.status import SmppError
+
+if TYPE_CHECKING:
+    from devino_mock.protocols.smpp.smsc import Smsc
+
+log = logging.getLogger("devino_mock.smpp")
+MAX_SEQUENCE = 0x7FFFFFFF
+UNBIND_WAIT = 5.0  # real seconds to wait for unbind_resp after the SMSC unbinds (smpp.md §17.1)
+
+
+class State(enum.Enum):
+    OPEN = "open"
+    BOUND_TX = "tx"
+    BOUND_RX = "rx"
+    BOUND_TRX = "trx"
+    UNBINDING = "unbinding"
+    CLOSED = "closed"
+
+
+BIND_MODES = {"bind_transmitter": State.BOUND_TX, "bind_receiver": State.BOUND_RX,
+              "bind_transceiver": State.BOUND_TRX}
+BOUND = frozenset({State.BOUND_TX, State.BOUND_RX, State.BOUND_TRX})
+SENDERS = frozenset({State.BOUND_TX, State.BOUND_TRX})
+RECEIVERS = frozenset({State.BOUND_RX, State.BOUND_TRX})
+
+# Requests an ESME may send, and the states that allow them (SMPP 3.4 table 2-1; query_sm in
+# every bound state because smpplib only sends it on rx/trx binds, smpp.md §17.3).
+ALLOWED = {
+    "enquire_link": frozenset(State) - {State.CLOSED},
+    "unbind": BOUND,
+    "submit_sm": SENDERS,
+    "data_sm": SENDERS,
+    "submit_multi": SENDERS,
+    "cancel_sm": SENDERS,
+    "replace_sm": SENDERS,
+    "query_sm": BOUND,
+    **{name: frozenset({State.OPEN}) for name in BIND_MODES},
+}
+# Requests answered without reading their body.
+UNSUPPORTED = {"submit_multi": st.ESME_RINVCMDID, "cancel_sm": st.ESME_RCANCELFAIL,
+               "replace_sm": st.ESME_RREPLACEFAIL}
+
+
+class SmppSession(asyncio.Protocol):
+    def __init__(self, smsc: Smsc) -> None:
+        self.smsc = smsc
+        self.settings = smsc.settings
+        self.codec = Codec()
+        self.state = State.OPEN
+        self.login: str | None = None
+        self.outstanding: dict[int, Delivery] = {}
+        self.transport: asyncio.Transport | None = None
+        self.peer = "?"
+        self._buffer = bytearray()
+        self._sequence = 0
+        self._loop = asyncio.get_running_loop()
+        self._heard_at = self._loop.time()
+        self._writing_paused = False
+        self._enquire_sequence: int | None = None
+        self._unbind_sequence: int | None = None
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.throttle = smsc.new_throttle()
+
+    # --- asyncio.Protocol ------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self._arm_idle_check()
+
+    def data_received(self, data: bytes) -> None:
+        self._heard_at = self._loop.time()
+        self._buffer += data
+        while self.state is not State.CLOSED and len(self._buffer) >= 4:
+            length = int.from_bytes(self._buffer[:4], "big")
+            if not HEADER_LENGTH <= length <= MAX_PDU_LENGTH:
+                sequence = int.from_bytes(self._buffer[12:16], "big") if len(self._buffer) >= 16 else None
+                log.info("SMPP %s: command_length %d out of bounds, closing", self.peer, length)
+                self._send(self.codec.response("generic_nack", sequence, st.ESME_RINVCMDLEN))
+                self.close()
+                return
+            if len(self._buffer) < length:
+                break
+            frame = bytes(self._buffer[:length])
+            del self._buffer[:length]
+            self._handle(frame)
+        # A PDU that has begun must arrive whole within the link timeout.
+        if self._buffer and self.state is not State.CLOSED:
+            if "partial" not in self._timers:
+                self._later("partial", self.settings.smpp_link_timeout, self._partial_timeout)
+        else:
+            self._cancel("partial")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.state = State.CLOSED
+        for name in list(self._timers):
+            self._cancel(name)
+        self.smsc.forget(self)
+        returned, self.outstanding = list(self.outstanding.values()), {}
+        self.smsc.dispatcher.returned(returned)
+
+    def pause_writing(self) -> None:
+        # The ESME does not read: stop reading its requests until it catches up.
+        self._writing_paused = True
+        if self.transport:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        if self.transport and not self.transport.is_closing():
+            self.transport.resume_reading()
+        if self.login and self.state in RECEIVERS:
+            self.smsc.dispatcher.wake(self.login)
+
+    # --- inbound PDUs ----------------------------------------------------------------
+
+    def _handle(self, frame: bytes) -> None:
+        _, command_id, command_status, sequence = HEADER.unpack_from(frame)
+        name = COMMAND_NAMES.get(command_id)
+        if name is None:
+            self._send(self.codec.response("generic_nack", sequence, st.ESME_RINVCMDID))
+            return
+        if command_id & RESPONSE_BIT:
+            self._on_response(name, sequence, command_status)
+            return
+        answer = response_name(command_id)
+        if name not in ALLOWED or answer is None:
+            # deliver_sm, outbind, alert_notification travel SMSC -> ESME only.
+            self._respond(answer or "generic_nack", sequence, st.ESME_RINVCMDID)
+            return
+        if self.state not in ALLOWED[name]:
+            bound_again = name in BIND_MODES and self.state in BOUND
+            self._respond(answer, sequence, st.ESME_RALYBND if bound_again else st.ESME_RINVBNDSTS)
+            return
+        if name in UNSUPPORTED:
+            self._respond(answer, sequence, UNSUPPORTED[name])
+            return
+        try:
+            pdu = self.codec.decode(frame)
+        except PDUCorruptError as exc:
+            # The body does not fit its command_length (truncated, or a field runs past it).
+            bad_length = status_code(exc.status) != st.ESME_RINVCMDID
+            self._send(self.codec.response("generic_nack", sequence,
+                                           st.ESME_RINVCMDLEN if bad_length else st.ESME_RINVCMDID))
+            return
+        except PDUParseError as exc:
+            self._respond(answer, sequence, status_code(exc.status))
+            return
+        except Exception as exc:  # the library trips over some malformed bodies in other ways
+            log.info("SMPP %s: undecodable %s: %r", self.peer, name, exc)
+            self._respond(answer, sequence, st.ESME_RUNKNOWNERR)
+            return
+        try:
+            getattr(self, f"_on_{name}")(pdu, sequence, answer)
+        except SmppError as exc:
+            self._respond(answer, sequence, exc.status)
+        except Exception:
+            log.exception("SMPP %s: %s failed", self.peer, name)
+            self._respond(answer, sequence, st.ESME_RSYSERR)
+
+    def _on_response(self, name: str, sequence: int, command_status: int) -> None:
+        if name == "deliver_sm_resp":
+            self.smsc.dispatcher.acknowledged(self, sequence, command_status)
+        elif name == "enquire_link_resp" and sequence == self._enquire_sequence:
+            self._enquire_sequence = None
+            self._cancel("enquire")
+        elif name == "unbind_resp" and self.state is State.UNBINDING:
+            self.close()
+        elif name == "generic_nack" and self.state is not State.UNBINDING:
+            # "Generic_nack не допускаются! ... сброс сессии путем отправки пакета unbind"
+            log.info("SMPP %s: generic_nack from the ESME (status 0x%02X): unbinding", self.peer, command_status)
+            self.unbind()
+
+    def _on_bind_transmitter(self, pdu, sequence: int, answer: str) -> None:
+        self._bind(pdu, sequence, answer, State.BOUND_TX)
+
+    def _on_bind_receiver(self, pdu, sequence: int, answer: str) -> None:
+        self._bind(pdu, sequence, answer, State.BOUND_RX)
+
+    def _on_bind_transceiver(self, pdu, sequence: int, answer: str) -> None:
+        self._bind(pdu, sequence, answer, State.BOUND_TRX)
+
+    def _bind(self, pdu, sequence: int, answer: str, mode: State) -> None:
+        login = self.smsc.bind(self, pdu.params, mode is not State.BOUND_TX)
+        self.login, self.state = login, mode
+        extra = {"sc_interface_version": 0x34} if (pdu.params.get("interface_version") or 0) >= 0x34 else {}
+        self._respond(answer, sequence, st.ESME_ROK, system_id=self.smsc.system_id, **extra)
+        log.info("SMPP %s bound %s as %s", self.peer, login, mode.value)
+        if mode in RECEIVERS:
+            self.smsc.dispatcher.wake(login)
+
+    def _on_unbind(self, pdu, sequence: int, answer: str) -> None:
+        self._respond(answer, sequence, st.ESME_ROK)
+        self.close()
+
+    def _on_enquire_link(self, pdu, sequence: int, answer: str) -> None:
+        self._respond(answer, sequence, st.ESME_ROK)
+
+    def _on_submit_sm(self, pdu, sequence: int, answer: str) -> None:
+        self._take_token()
+        self._respond(answer, sequence, st.ESME_ROK, message_id=self.smsc.submit(self, pdu.params, data_sm=False))
+
+    def _on_data_sm(self, pdu, sequence: int, answer: str) -> None:
+        self._take_token()
+        self._respond(answer, sequence, st.ESME_ROK, message_id=self.smsc.submit(self, pdu.params, data_sm=True))
+
+    def _on_query_sm(self, pdu, sequence: int, answer: str) -> None:
+        self._respond(answer, sequence, st.ESME_ROK, **self.smsc.query(self, pdu.params))
+
+    def _take_token(self) -> None:
+        if not self.throttle.take():
+            raise SmppError(st.ESME_RTHROTTLED)
+
+    # --- outbound --------------------------------------------------------------------
+
+    def can_deliver(self) -> bool:
+        return (self.state in RECEIVERS and not self._writing_paused
+                and len(self.outstanding) < self.settings.smpp_deliver_window)
+
+    def deliver(self, delivery: Delivery) -> int:
+        sequence = self._next_sequence()
+        self.outstanding[sequence] = delivery
+        self._send(self.codec.request("deliver_sm", sequence, **delivery.params))
+        return sequence
+
+    def unbind(self) -> None:
+        """The SMSC ends the session: unbind, then close on unbind_resp or after a short wait
+        (smpplib never answers a server's unbind)."""
+        if self.state in (State.UNBINDING, State.CLOSED):
+            return
+        self.smsc.unregister(self)
+        self.state = State.UNBINDING
+        self._unbind_sequence = self._next_sequence()
+        self._send(self.codec.request("unbind", self._unbind_sequence))
+        self._later("unbind", min(UNBIND_WAIT, self.settings.smpp_link_timeout), self.close)
+
+    def close(self) -> None:
+        if self.state is not State.CLOSED:
+            self.smsc.unregister(self)
+            self.state = State.CLOSED
+        if self.transport and not self.transport.is_closing():
+            self.transport.close()
+
+    def _respond(self, command: str, sequence: int, status: int, **params) -> None:
+        self._send(self.codec.response(command, sequence, status, **params))
+
+    def _send(self, data: bytes) -> None:
+        if self.transport and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def _next_sequence(self) -> int:
+        self._sequence = self._sequence % MAX_SEQUENCE + 1
+        return self._sequence
+
+    # --- link supervision (real time: it watches the socket, not the platform) ------
+
+    def _later(self, name: str, delay: float, action) -> None:
+        self._cancel(name)
+
+        def fire() -> None:
+            self._timers.pop(name, None)
+            action()
+
+        self._timers[name] = self._loop.call_later(delay, fire)
+
+    def _cancel(self, name: str) -> None:
+        timer = self._timers.pop(name, None)
+        if timer:
+            timer.cancel()
+
+    def _partial_timeout(self) -> None:
+        log.info("SMPP %s: a PDU stayed incomplete for %ss, closing", self.peer, self.settings.smpp_link_timeout)
+        self.close()
+
+    def _arm_idle_check(self) -> None:
+        interval = self.settings.smpp_enquire_link_interval
+        if interval > 0:
+            self._later("idle", max(0.0, self._heard_at + interval - self._loop.time()), self._idle_check)
+
+    def _idle_check(self) -> None:
+        if self.state is State.CLOSED:
+            return
+        silent = self._loop.time() - self._heard_at
+        if silent >= self.settings.smpp_enquire_link_interval and self._enquire_sequence is None:
+            self._enquire_sequence = self._next_sequence()
+            self._send(self.codec.request("enquire_link", self._enquire_sequence))
+            self._later("enquire", self.settings.smpp_link_timeout, self._link_dead)
+            self._heard_at = self._loop.time()
+        self._arm_idle_check()
+
+    def _link_dead(self) -> None:
+        log.info("SMPP %s: no enquire_link_resp in %ss, closing", self.peer, self.settings.smpp_link_timeout)
+        self.close()
