@@ -1,7 +1,9 @@
-"""SOAP SmsService.asmx / SmsServicev2.asmx. Not built yet: registers no routes."""
+"""SOAP `SmsService.asmx` (SessionID) and `SmsServicev2.asmx` (login/password), soap.md.
 
-from __future__ import annotations
+spyne runs inside the aiohttp event loop: an aiohttp handler drives spyne's HTTP pipeline
+directly (pipeline.py). The shim below must run before anything imports spyne."""
 
+from devino_mock.protocols.soap import spyne_compat  # noqa: F401  (first: makes spyne importable)
+from devino_mock.protocols.soap.routes import register  # noqa: E402
 
-def register(router, platform) -> None:
-    return None
+__all__ = ["register"]

@@ -1,0 +1,144 @@
+"""Leniency for hand-written clients (soap.md §10.4): before spyne reads a request, the
+operation element is rebuilt with the canonical names, namespace and order of the service's
+spyne models.
+
+* element names match case-insensitively (`Login`, `SessionID`/`sessionId`, `MessageId`), plus
+  the documentation's other spellings (`DelayUnilUtc`, `startTime`/`endTime`, a singular
+  `DestinationAddress` for the array, v2's `DestinationAddresses`/`Validity`);
+* children may come in any order and without a namespace; unknown ones are dropped;
+* an array may be written as text (`<DestinationAddresses>7903…</DestinationAddresses>`,
+  separated by commas, semicolons or spaces);
+* empty elements count as absent; dates may lack seconds or use a Cyrillic `Т`.
+
+Only the operation element is touched; the envelope stays as the client sent it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timezone
+
+from lxml import etree
+from spyne import ComplexModelBase, DateTime, Unicode
+
+from devino_mock.protocols.soap.envelope import XSI
+from devino_mock.protocols.values import parse_datetime
+
+log = logging.getLogger("devino_mock.soap")
+
+NIL = f"{{{XSI}}}nil"
+ALIASES = {"delayunilutc": "delayuntilutc", "starttime": "startdatetime", "endtime": "enddatetime"}
+_LIST_SEPARATORS = re.compile(r"[\s,;]+")
+_CYRILLIC_TE = "\u0422"
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    namespace: str
+    request: type  # spyne's wrapper model of the request element
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _elements(parent: etree._Element):
+    return (child for child in parent if isinstance(child.tag, str))
+
+
+def _fields(model: type) -> dict:
+    return model.get_flat_type_info(model)
+
+
+def _is_array(model: type) -> bool:
+    fields = _fields(model)
+    return len(fields) == 1 and next(iter(fields.values())).Attributes.max_occurs > 1
+
+
+def _field_for(name: str, lookup: dict[str, str]) -> str | None:
+    key = ALIASES.get(name.lower(), name.lower())
+    if key in lookup:
+        return lookup[key]
+    return lookup.get(key + "es")  # DestinationAddress -> DestinationAddresses
+
+
+def _text(element: etree._Element) -> str:
+    return "".join(element.itertext())
+
+
+def _date_text(raw: str) -> str:
+    value = parse_datetime(raw.replace(_CYRILLIC_TE, "T"))
+    if value is None:
+        return raw  # spyne rejects it: a client fault
+    if value.utcoffset() is None:
+        return value.isoformat()
+    # Written in UTC: spyne mis-reads negative offsets with minutes (-03:30).
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z"
+
+
+def _rebuild(source: etree._Element, model: type, tag: str) -> etree._Element | None:
+    if source.get(NIL) in ("true", "1"):
+        element = etree.Element(tag)
+        element.set(NIL, "true")
+        return element
+    if issubclass(model, ComplexModelBase):
+        return _rebuild_array(source, model, tag) if _is_array(model) else _rebuild_complex(source, model, tag)
+    if issubclass(model, Unicode):
+        text = _text(source)
+    else:
+        text = _text(source).strip()
+        if text and issubclass(model, DateTime):
+            text = _date_text(text)
+    if not text:
+        return None
+    element = etree.Element(tag)
+    element.text = text
+    return element
+
+
+def _rebuild_array(source: etree._Element, model: type, tag: str) -> etree._Element | None:
+    ((item_name, _item_model),) = _fields(model).items()
+    item_tag = f"{{{model.get_namespace()}}}{item_name}"
+    items = list(_elements(source))
+    values = [_text(item).strip() for item in items] if items else _LIST_SEPARATORS.split(_text(source).strip())
+    values = [v for v in values if v]
+    if not values:
+        return None
+    element = etree.Element(tag)
+    for value in values:
+        etree.SubElement(element, item_tag).text = value
+    return element
+
+
+def _rebuild_complex(source: etree._Element, model: type, tag: str) -> etree._Element:
+    fields = _fields(model)
+    lookup = {name.lower(): name for name in fields}
+    found: dict[str, list[etree._Element]] = {name: [] for name in fields}
+    for child in _elements(source):
+        name = _field_for(_local(child), lookup)
+        if name is None:
+            log.warning("SOAP %s: ignoring unknown element <%s>", _local(source), _local(child))
+            continue
+        found[name].append(child)
+    namespace = model.get_namespace()
+    element = etree.Element(tag)
+    for name, field in fields.items():
+        limit = field.Attributes.max_occurs
+        for child in found[name] if limit > 1 else found[name][:1]:
+            rebuilt = _rebuild(child, field, f"{{{namespace}}}{name}")
+            if rebuilt is not None:
+                element.append(rebuilt)
+    return element
+
+
+def find_operation(body_child: etree._Element, operations: dict[str, Operation]) -> Operation | None:
+    """The operation a Body's first element names: exact local name first, then any case.
+    The namespace is not checked (hand-written clients get it wrong)."""
+    name = _local(body_child)
+    return operations.get(name) or operations.get(name.lower())
+
+
+def canonical_request(body_child: etree._Element, operation: Operation) -> etree._Element:
+    return _rebuild_complex(body_child, operation.request, f"{{{operation.namespace}}}{operation.name}")
