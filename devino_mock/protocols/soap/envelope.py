@@ -23,7 +23,7 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # two singletons, compared by identity
 class SoapVersion:
     name: str
     envelope_ns: str
