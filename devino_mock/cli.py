@@ -70,6 +70,10 @@ SMPP_OPTIONS = (
 )
 
 
+def _flag(name: str) -> bool:
+    return str(_env(name, "")).strip().lower() in ("1", "true", "yes", "on")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="devino-mock",
@@ -98,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default=_env("log_level", DEFAULTS.log_level),
                         choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper,
                         help="log level on stderr (env DEVINO_MOCK_LOG_LEVEL, default %(default)s)")
+    parser.add_argument("--email2sms-strict", action="store_true", default=_flag("email2sms_strict"),
+                        help="answer an Email2SMS mail that cannot become SMS with '554 5.6.0 Email2SMS: <reason>' "
+                        "instead of 250 (env DEVINO_MOCK_EMAIL2SMS_STRICT=1; default off: Email2SMS documents no error reply)")
     parser.add_argument("--version", action="version", version=f"devino-mock {__version__}")
     return parser
 
@@ -111,7 +118,8 @@ def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
         smpp = {name: kind(str(getattr(args, name))) for name, kind, _ in SMPP_OPTIONS}
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
-    return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level, **smpp, **ports)
+    return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level,
+                                  email2sms_strict=args.email2sms_strict, **smpp, **ports)
 
 
 async def serve(settings: Settings) -> int:

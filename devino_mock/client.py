@@ -73,6 +73,16 @@ class MockClient:
         return self._call("POST", f"messages/{urllib.parse.quote(message_id, safe='')}/status",
                           {"status": status, "after": after})
 
+    # --- mails and other submissions ---
+    def mails(self, **filters: Any) -> list[dict]:
+        """Every mail the SMTP listener received (Email2SMS and the e-mail API), oldest first,
+        with its outcome ("accepted"/"rejected"), error kind, reason and message ids; filters:
+        service ("email2sms", "email"), outcome, login, error."""
+        return self._call("GET", "mails", query=filters)
+
+    def mail(self, mail_id: int | str) -> dict:
+        return self._call("GET", f"mails/{mail_id}")
+
     # --- time ---
     def now(self) -> str:
         return self._call("GET", "clock")["now"]

@@ -14,6 +14,7 @@ class Settings:
     ftp_port: int = 2121
     fixtures: str | None = None
     log_level: str = "INFO"
+    email2sms_strict: bool = False  # answer an unusable Email2SMS mail with 554 instead of 250
     smpp_max_sessions: int = 4  # bound SMPP sessions per account ("количество сессий до 4-х")
     smpp_throttle: float = 0.0  # submit_sm/data_sm per second per session, beyond: ESME_RTHROTTLED; 0: unlimited
     smpp_deliver_window: int = 10  # unanswered deliver_sm (receipts, MO) per session

@@ -8,15 +8,17 @@ from typing import Callable
 from aiohttp import web
 
 from devino_mock import __version__
-from devino_mock.control.views import incoming_view, iso, message_view
+from devino_mock.control.views import incoming_view, iso, message_view, submission_view
 from devino_mock.core import errors
 from devino_mock.core.accounts import Account
-from devino_mock.core.messages import STATUS_BY_NAME, STATUS_NAMES
+from devino_mock.core.messages import EMAIL_STATUS_TEXT, STATUS_BY_NAME, STATUS_NAMES
 from devino_mock.core.platform import Platform
 from devino_mock.core.scenarios import Rule
 from devino_mock.web import Router
 
 MESSAGE_FILTERS = ("channel", "transport", "login", "source", "destination", "status", "id")
+SUBMISSION_FILTERS = ("transport", "service", "outcome", "login", "error")
+EMAIL_STATUS_BY_FOLDED = {name.casefold(): name for name in EMAIL_STATUS_TEXT}
 
 
 def _json(payload: object, status: int = 200) -> web.Response:
@@ -75,6 +77,8 @@ class ControlApi:
             return await self._clock(request, method, rest)
         if head == "incoming":
             return await self._incoming(request, method)
+        if head in ("mails", "submissions"):
+            return await self._submissions(request, method, rest, "smtp" if head == "mails" else None)
         if head == "rules":
             return await self._rules(request, method)
         return _bad(f"no control call {method} /_mock/{'/'.join(parts)}", status=404)
@@ -104,9 +108,15 @@ class ControlApi:
         if len(rest) == 2 and rest[1].lower() == "status" and method == "POST":
             data = await _body(request)
             status = data.get("status")
-            status = STATUS_BY_NAME.get(status, status) if isinstance(status, str) else status
-            if status not in STATUS_NAMES:
-                raise ValueError(f"'status' must be one of {sorted(STATUS_NAMES)} or {sorted(STATUS_BY_NAME)}")
+            target = self.platform.message(rest[0])
+            if target is not None and target.channel == "email":
+                status = EMAIL_STATUS_BY_FOLDED.get(str(status).casefold())
+                if status is None:
+                    raise ValueError(f"'status' of an e-mail must be one of {sorted(EMAIL_STATUS_TEXT)}")
+            else:
+                status = STATUS_BY_NAME.get(status, status) if isinstance(status, str) else status
+                if status not in STATUS_NAMES:
+                    raise ValueError(f"'status' must be one of {sorted(STATUS_NAMES)} or {sorted(STATUS_BY_NAME)}")
             after = float(data.get("after", 0) or 0)
             if after < 0:
                 raise ValueError("'after' cannot be negative")
@@ -116,6 +126,20 @@ class ControlApi:
                 return _bad(f"no message {rest[0]!r}", status=404)
             return _json(message_view(message))
         return _bad("unknown messages call", status=404)
+
+    async def _submissions(self, request: web.Request, method: str, rest: list[str], transport: str | None) -> web.Response:
+        """Mails (and dropped files) the platform received, with what became of each."""
+        if method != "GET" or len(rest) > 1:
+            return _bad("unknown submissions call", status=404)
+        filters = {k: request.query.get(k) for k in SUBMISSION_FILTERS}
+        if transport:
+            filters["transport"] = transport
+        if rest:
+            filters["id"] = rest[0]
+        found = self.platform.submissions(**filters)
+        if rest:
+            return _json(submission_view(found[0])) if found else _bad(f"no submission {rest[0]!r}", status=404)
+        return _json([submission_view(s) for s in found])
 
     async def _clock(self, request: web.Request, method: str, rest: list[str]) -> web.Response:
         if not rest and method == "GET":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from devino_mock.core.messages import SMS_STATUS_TEXT, STATUS_NAMES, Incoming, Message
+from devino_mock.core.messages import EMAIL_STATUS_TEXT, SMS_STATUS_TEXT, STATUS_NAMES, Incoming, Message
+from devino_mock.core.submissions import Submission
 
 
 def iso(value: datetime | None) -> str | None:
@@ -27,8 +28,8 @@ def message_view(message: Message) -> dict:
         "parts": list(message.parts),
         "encoding": message.encoding,
         "status": message.status,
-        "status_name": STATUS_NAMES.get(message.status, "unknown"),
-        "status_text": SMS_STATUS_TEXT.get(message.status, ""),
+        "status_name": _status_name(message.status),
+        "status_text": SMS_STATUS_TEXT.get(message.status, "") or EMAIL_STATUS_TEXT.get(message.status, ""),
         "final": message.final,
         "price": float(message.price),
         "created_at": iso(message.created_at),
@@ -39,6 +40,28 @@ def message_view(message: Message) -> dict:
         "history": [{"at": iso(at), "status": status} for at, status in message.history],
         "planned": [{"at": iso(at), "status": status} for at, status in message.planned],
         "extra": message.extra,
+        **({"subject": message.subject} if message.subject is not None else {}),
+    }
+
+
+def _status_name(status: int | str) -> str:
+    if isinstance(status, str):  # e-mail states are already names
+        return status
+    return STATUS_NAMES.get(status, "unknown")
+
+
+def submission_view(submission: Submission) -> dict:
+    return {
+        "id": submission.id,
+        "transport": submission.transport,
+        "service": submission.service,
+        "received_at": iso(submission.received_at),
+        "outcome": submission.outcome,
+        "login": submission.login,
+        "error": submission.error,
+        "reason": submission.reason,
+        "message_ids": list(submission.message_ids),
+        "details": submission.details,
     }
 
 

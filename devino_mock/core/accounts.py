@@ -37,6 +37,7 @@ class Account:
     tariffs: dict[str, Decimal] = field(default_factory=dict)  # number prefix -> price per segment
     enabled: bool = True
     incoming_numbers: list[str] = field(default_factory=list)
+    email_senders: list[str] = field(default_factory=list)  # confirmed From addresses; empty: any valid one
 
     def price_for(self, number: str | None) -> Decimal:
         if number:
@@ -53,6 +54,12 @@ class Account:
         wanted = source.casefold()
         return any(s.casefold() == wanted for s in self.senders)
 
+    def email_sender_allowed(self, address: str) -> bool:
+        if not self.email_senders:
+            return True
+        wanted = address.casefold()
+        return any(s.casefold() == wanted for s in self.email_senders)
+
     @classmethod
     def from_dict(cls, data: dict) -> "Account":
         login = str(data.get("login") or "").strip()
@@ -66,6 +73,9 @@ class Account:
         if not isinstance(tariffs_raw, dict):
             raise ValueError("'tariffs' must be an object of prefix -> price")
         incoming = data.get("incoming_numbers") or []
+        email_senders = data.get("email_senders") or []
+        if not isinstance(email_senders, list):
+            raise ValueError("'email_senders' must be a list")
         return cls(
             login=login,
             password=str(password),
@@ -74,6 +84,7 @@ class Account:
             tariffs={str(k): to_money(v) for k, v in tariffs_raw.items()},
             enabled=bool(data.get("enabled", True)),
             incoming_numbers=[str(n) for n in incoming],
+            email_senders=[str(a) for a in email_senders],
         )
 
     def to_dict(self) -> dict:
@@ -85,6 +96,7 @@ class Account:
             "tariffs": {k: float(v) for k, v in self.tariffs.items()},
             "enabled": self.enabled,
             "incoming_numbers": list(self.incoming_numbers),
+            "email_senders": list(self.email_senders),
         }
 
 

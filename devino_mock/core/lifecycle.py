@@ -8,7 +8,9 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Callable
 
-from devino_mock.core.messages import DELIVERED, EXPIRED, QUEUED, SENT, Message
+from devino_mock.core.messages import (
+    DELIVERED, EMAIL_DELIVERED, EMAIL_NOT_SENT, EMAIL_SENT, EXPIRED, QUEUED, SENT, Message,
+)
 from devino_mock.core.scenarios import Outcome
 
 # Rejected before reaching the network: straight from the queue to the final status.
@@ -60,15 +62,22 @@ def sms_plan(message: Message, outcome: Outcome) -> list[tuple[datetime, int]]:
     return plan
 
 
-def apply_status(message: Message, status: int, at: datetime) -> int:
+def email_plan(message: Message, outcome: Outcome) -> list[tuple[datetime, str]]:
+    """The states a freshly accepted e-mail goes through: NotSent -> Sent -> Delivered, on the
+    same default delays as SMS."""
+    sent = message.send_at + timedelta(seconds=outcome.submit_delay)
+    return [(sent, EMAIL_SENT), (sent + timedelta(seconds=outcome.delivery_delay), EMAIL_DELIVERED)]
+
+
+def apply_status(message: Message, status: int | str, at: datetime) -> int | str:
     """Record one status step; returns the previous status."""
     previous = message.status
     message.status = status
     message.history.append((at, status))
-    if status == SENT:
+    if status in (SENT, EMAIL_SENT):
         message.submitted_at = at
-    elif status != QUEUED:
+    elif status not in (QUEUED, EMAIL_NOT_SENT):
         message.reported_at = at
-        if message.submitted_at is None and status in (DELIVERED,):
+        if message.submitted_at is None and status in (DELIVERED, EMAIL_DELIVERED):
             message.submitted_at = at
     return previous

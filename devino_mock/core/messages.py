@@ -44,6 +44,20 @@ STATUS_NAMES = {
 }
 STATUS_BY_NAME = {name: code for code, name in STATUS_NAMES.items()}
 
+# Transactional e-mail states (email-http.md §2.7): kept as the documented names, shared by
+# every e-mail transport (SMTP API, e-mail HTTP API).
+EMAIL_STATUS_TEXT = {
+    "NotSent": "Отправляется",
+    "Sent": "Отправлено",
+    "Delivered": "Доставлено",
+    "Read": "Прочитано",
+    "Clicked": "Переход по ссылке",
+    "Bounced": "Не удалось доставить",
+    "Rejected": "Отклонено (сообщение не было отправлено)",
+}
+EMAIL_NOT_SENT, EMAIL_SENT, EMAIL_DELIVERED = "NotSent", "Sent", "Delivered"
+EMAIL_FINAL = frozenset({"Delivered", "Read", "Clicked", "Bounced", "Rejected"})
+
 
 class IdSequence:
     """18-digit message ids, consecutive within a message. Never reused within a process,
@@ -71,12 +85,13 @@ class Message:
     created_at: datetime
     send_at: datetime
     expires_at: datetime
-    status: int = QUEUED
+    status: int | str = QUEUED  # SMS: the int codes above; e-mail: an EMAIL_STATUS_TEXT name
     submitted_at: datetime | None = None
     reported_at: datetime | None = None
     history: list[tuple[datetime, int]] = field(default_factory=list)
     planned: list[tuple[datetime, int]] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # transport details (e.g. SMPP registered_delivery)
+    subject: str | None = None  # e-mail only
     version: int = 0  # bumped when a plan is replaced; stale scheduled steps are ignored
 
     @property
@@ -89,7 +104,7 @@ class Message:
 
     @property
     def final(self) -> bool:
-        return self.status in SMS_FINAL
+        return self.status in SMS_FINAL or self.status in EMAIL_FINAL
 
 
 @dataclass

@@ -14,11 +14,13 @@ from devino_mock.core import errors
 from devino_mock.core.accounts import SESSION_LIFETIME, SESSION_RE, Account, Session, new_session_id
 from devino_mock.core.clock import Clock
 from devino_mock.core.events import Event, IncomingReceived, MessageAccepted, StatusChanged
-from devino_mock.core.lifecycle import Scheduler, apply_status, sms_plan
-from devino_mock.core.messages import IdSequence, Incoming, Message
+from devino_mock.core.addresses import normalize_email
+from devino_mock.core.lifecycle import Scheduler, apply_status, email_plan, sms_plan
+from devino_mock.core.messages import EMAIL_NOT_SENT, IdSequence, Incoming, Message
 from devino_mock.core.numbers import longest_prefix, normalize
-from devino_mock.core.scenarios import Rule, Scenarios
+from devino_mock.core.scenarios import DELIVERED as DEFAULT_OUTCOME, Rule, Scenarios
 from devino_mock.core.store import MemoryStore
+from devino_mock.core.submissions import ACCEPTED, REJECTED, Submission
 from devino_mock.core.text import Segmentation, segment
 
 MAX_TEXT = 2000
@@ -65,6 +67,18 @@ class SmsRequest:
     ids: list[str] | None = None
 
 
+@dataclass
+class EmailRequest:
+    """One transactional e-mail: sender and recipient addresses, subject and body text."""
+
+    source: str | None
+    destination: str | None
+    subject: str
+    text: str
+    transport: str
+    extra: dict = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Fixtures:
     accounts: list[Account]
@@ -91,6 +105,7 @@ class Platform:
         self.scenarios = Scenarios(fixtures.rules)
         self._ids = IdSequence()
         self._incoming_ids = itertools.count(539_187_174)
+        self._submission_ids = itertools.count(1)
         self._listeners: list[Callable[[Event], None]] = []
         self._restore_accounts()
 
@@ -275,6 +290,44 @@ class Platform:
         self.tick()
         return accepted
 
+    def send_email(self, credentials: Credentials, request: EmailRequest) -> Message:
+        """Accept one transactional e-mail into the journal (channel "email"): credentials, then
+        recipient, then the account's confirmed sender addresses. It goes NotSent -> Sent ->
+        Delivered on the clock. Not charged: no e-mail tariff is documented."""
+        account = self.resolve(credentials)
+        self.tick()
+        destination = normalize_email(request.destination)
+        if destination is None:
+            raise errors.InvalidDestination(request.destination or "")
+        source = normalize_email(request.source)
+        if source is None or not account.email_sender_allowed(source):
+            raise errors.InvalidSource(request.source or "")
+        now = self.now()
+        message = Message(
+            ids=self._ids.take(1),
+            channel="email",
+            transport=request.transport,
+            login=account.login,
+            source=source,
+            destination=destination,
+            text=request.text,
+            parts=(request.text,),
+            encoding="utf-8",
+            price=Decimal(0),
+            created_at=now,
+            send_at=now,
+            expires_at=now + timedelta(minutes=DEFAULT_VALIDITY_MINUTES),
+            status=EMAIL_NOT_SENT,
+            extra=dict(request.extra),
+            subject=request.subject,
+        )
+        message.history.append((now, message.status))
+        self.store.add_message(message)
+        self._plan(message, email_plan(message, DEFAULT_OUTCOME))
+        self._emit(MessageAccepted(message))
+        self.tick()
+        return message
+
     def _send_instant(self, request: SmsRequest, number: str, now: datetime) -> datetime:
         when = request.send_at
         if when is None:
@@ -320,7 +373,7 @@ class Platform:
         account = self.resolve(credentials)
         self.tick()
         message = self.store.message(message_id.strip())
-        if message is None or message.login != account.login:
+        if message is None or message.login != account.login or message.channel != "sms":
             return None, -1
         if message.created_at + STATE_RETENTION <= self.now():
             return None, -1
@@ -351,6 +404,35 @@ class Platform:
         total = sum(counts.values())
         return {**counts, "Total": total, "TotalWithErrors": total,
                 "DeliveryRatio": round(counts["Delivered"] / total, 4) if total else 0}
+
+    # --- submissions ------------------------------------------------------------------
+
+    def record_submission(
+        self, transport: str, service: str, details: dict, *, login: str | None = None,
+        messages: list[Message] | None = None, error: errors.PlatformError | str | None = None,
+        reason: str | None = None,
+    ) -> Submission:
+        """Record what came in by mail or file and what became of it (accepted when no error)."""
+        kind = error.kind if isinstance(error, errors.PlatformError) else error
+        submission = Submission(
+            id=next(self._submission_ids),
+            transport=transport,
+            service=service,
+            received_at=self.now(),
+            outcome=REJECTED if kind else ACCEPTED,
+            login=login,
+            error=kind,
+            reason=reason,
+            message_ids=[m.id for m in messages or []],
+            details=details,
+        )
+        self.store.add_submission(submission)
+        return submission
+
+    def submissions(self, **filters: str) -> list[Submission]:
+        wanted = {k: v for k, v in filters.items() if v not in (None, "")}
+        return [s for s in self.store.submissions()
+                if all(str(getattr(s, k, None)) == v for k, v in wanted.items())]
 
     # --- incoming --------------------------------------------------------------------
 
@@ -390,6 +472,8 @@ def _matches(message: Message, key: str, value: str) -> bool:
     if key == "status":
         from devino_mock.core.messages import STATUS_BY_NAME
 
+        if isinstance(message.status, str):  # e-mail states are names
+            return message.status.casefold() == value.casefold()
         wanted = STATUS_BY_NAME.get(value, value)
         return str(message.status) == str(wanted)
     if key == "id":

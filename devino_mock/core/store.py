@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from devino_mock.core.accounts import Account, Session
 from devino_mock.core.messages import Incoming, Message
+from devino_mock.core.submissions import Submission
 
 
 class MemoryStore:
@@ -13,6 +14,7 @@ class MemoryStore:
         self._messages: list[Message] = []
         self._by_id: dict[str, Message] = {}
         self._incoming: list[Incoming] = []
+        self._submissions: list[Submission] = []
 
     def clear(self) -> None:
         self.accounts.clear()
@@ -20,6 +22,7 @@ class MemoryStore:
         self._messages.clear()
         self._by_id.clear()
         self._incoming.clear()
+        self._submissions.clear()
 
     def add_message(self, message: Message) -> None:
         self._messages.append(message)
@@ -37,3 +40,9 @@ class MemoryStore:
 
     def incoming(self) -> list[Incoming]:
         return list(self._incoming)
+
+    def add_submission(self, submission: Submission) -> None:
+        self._submissions.append(submission)
+
+    def submissions(self) -> list[Submission]:
+        return list(self._submissions)

@@ -1,9 +1,8 @@
-"""The SMTP listener. Not built yet: accepts connections and says so (placeholder.py)."""
+"""SMTP: Email2SMS (mail to email2sms@integrationapi.net becomes SMS) and the SMTP e-mail API
+(SMTP AUTH, transactional e-mail into the journal) on one listener (smtp-email2sms.md)."""
 
 from __future__ import annotations
 
-from devino_mock.protocols.placeholder import start_placeholder
+from devino_mock.protocols.smtp.listener import SmtpListener, start
 
-
-async def start(emulator, host: str, port: int):
-    return await start_placeholder("smtp", host, port)
+__all__ = ["SmtpListener", "start"]

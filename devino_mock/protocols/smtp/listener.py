@@ -1,0 +1,82 @@
+"""The SMTP listener on the emulator's event loop (aiosmtpd via loop.create_server)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+
+from aiosmtpd.smtp import SMTP, Session
+
+from devino_mock.protocols.smtp.handler import MailHandler
+
+HOSTNAME = "integrationapi.net"  # given, so aiosmtpd does not ask DNS for the FQDN per connection
+IDENT = "devino-mock ESMTP"
+MAX_MAIL_BYTES = 4 * 1024 * 1024  # hard bound of one DATA; beyond it aiosmtpd answers 552
+IDLE_TIMEOUT = 300.0  # seconds without a command before the connection is closed
+
+
+class QuietSession(Session):
+    # aiosmtpd still sets the deprecated login_data on every AUTH, and its property logs a
+    # deprecation warning each time; a plain attribute keeps the log readable.
+    login_data = None
+
+
+class BoundedSMTP(SMTP):
+    # Lines up to 8 KiB instead of RFC 5321's 1000 octets: AddonToEmail2SMS is one line of up
+    # to 2000 characters (A.3), and clients rarely wrap 7bit/8bit bodies. Still bounded.
+    line_length_limit = 8192
+
+    def _create_session(self) -> Session:
+        return QuietSession(self.loop)
+
+
+class SmtpListener:
+    def __init__(self, server: asyncio.AbstractServer, sessions: weakref.WeakSet) -> None:
+        self._server = server
+        self._sessions = sessions
+        self.port: int = server.sockets[0].getsockname()[1]
+
+    def forget_logins(self) -> None:
+        """POST /_mock/reset forgets every session: open connections must AUTH again."""
+        for protocol in list(self._sessions):
+            if protocol.session is not None:
+                protocol.session.authenticated = False
+                protocol.session.auth_data = None
+
+    async def close(self) -> None:
+        self._server.close()
+        for protocol in list(self._sessions):
+            if protocol.transport is not None:
+                protocol.transport.close()
+        await self._server.wait_closed()
+
+
+async def start(emulator, host: str, port: int) -> SmtpListener:
+    loop = asyncio.get_running_loop()
+    if logging.getLogger("devino_mock").getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
+    handler = MailHandler(emulator.platform, strict_email2sms=emulator.settings.email2sms_strict)
+    sessions: weakref.WeakSet = weakref.WeakSet()
+
+    def connection() -> BoundedSMTP:
+        protocol = BoundedSMTP(
+            handler,
+            data_size_limit=MAX_MAIL_BYTES,
+            hostname=HOSTNAME,
+            ident=IDENT,
+            timeout=IDLE_TIMEOUT,
+            # One port serves Email2SMS (no AUTH) and the e-mail API (AUTH PLAIN/LOGIN over
+            # plain TCP: the emulator offers no TLS), so AUTH is checked per recipient.
+            auth_required=False,
+            auth_require_tls=False,
+            authenticator=handler.authenticate,
+            loop=loop,
+        )
+        sessions.add(protocol)
+        return protocol
+
+    server = await loop.create_server(connection, host, port)
+    listener = SmtpListener(server, sessions)
+    emulator.reset_hooks.append(listener.forget_logins)
+    return listener
