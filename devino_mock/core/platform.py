@@ -26,6 +26,7 @@ from devino_mock.core.text import Segmentation, segment
 MAX_TEXT = 2000
 MAX_BULK = 2999
 DEFAULT_VALIDITY_MINUTES = 2880
+MAX_SCHEDULE_AHEAD = timedelta(days=365)
 STATE_RETENTION = timedelta(hours=48)
 
 
@@ -249,7 +250,9 @@ class Platform:
             raise errors.InvalidSource(source)
         if len(request.text) > MAX_TEXT or "invalid_message_length" in rejects:
             raise errors.InvalidMessageLength(str(len(request.text)))
-        for kind in ("invalid_argument", "gateway_error", "internal_error"):
+        if request.send_at is not None and request.send_at.replace(tzinfo=None) > (self.now() + MAX_SCHEDULE_AHEAD).replace(tzinfo=None):
+            raise errors.InvalidArgument("send_at", "send date more than a year ahead")
+        for kind in ("invalid_argument", "gateway_error", "internal_error", "quota_exceeded"):
             if kind in rejects:
                 raise errors.REJECTIONS[kind]("rule") if kind != "invalid_argument" else errors.InvalidArgument("rule")
         return account, numbers, outcomes, parts, cost
@@ -262,7 +265,10 @@ class Platform:
         channel = "sms"
         account.balance -= cost
         now = self.now()
+        # Absent, 0 or negative: the default; longer than the default: capped to it, the
+        # longest an SMSC keeps a message (not documented; keeps every date in range).
         validity = request.validity_minutes if request.validity_minutes and request.validity_minutes > 0 else DEFAULT_VALIDITY_MINUTES
+        validity = min(validity, DEFAULT_VALIDITY_MINUTES)
         accepted = []
         for number, outcome in zip(numbers, outcomes):
             send_at = self._send_instant(request, number, now)

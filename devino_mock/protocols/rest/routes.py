@@ -164,7 +164,10 @@ def _handler(platform: Platform, operation: Operation, v2: bool):
     async def handle(request: web.Request) -> web.Response:
         if request.method not in ("GET", "POST", "HEAD"):
             return error_response(6, 405, "Invalid operation")
-        params = await read_params(request)
+        try:
+            params = await read_params(request)
+        except web.HTTPRequestEntityTooLarge:
+            return error_response(2, 413, "Request entity too large")
         try:
             result = operation(platform, params, credentials_of(params, v2), v2)
         except RequestError as exc:
