@@ -17,6 +17,9 @@ from email.utils import getaddresses
 # Undeclared charset: UTF-8 when the bytes are valid UTF-8, otherwise windows-1251, the charset
 # Email2SMS asks for (smtp-email2sms.md A.2). Cyrillic windows-1251 is practically never valid UTF-8.
 FALLBACK_CHARSETS = ("utf-8", "cp1251")
+# Real mails have a handful of multiparts; the parser's cost grows with the square of their
+# nesting (and ends in RecursionError), so a mail with more is not read at all.
+MAX_MULTIPARTS = 64
 
 
 class UnreadableMail(Exception):
@@ -114,6 +117,8 @@ def _part_text(part: MimeMessage) -> str:
 
 
 def read_mail(raw: bytes) -> Mail:
+    if raw.lower().count(b"multipart/") > MAX_MULTIPARTS:
+        raise UnreadableMail(f"more than {MAX_MULTIPARTS} multipart sections")
     try:
         return _read(email.message_from_bytes(raw, policy=compat32))
     except (RecursionError, email.errors.MessageError, LookupError, UnicodeError, ValueError) as exc:
