@@ -60,3 +60,19 @@ def test_readme_lists_every_magic_number():
     rules = json.loads((root / "devino_mock/fixtures/magic_numbers.json").read_text(encoding="utf-8"))["rules"]
     for rule in rules:
         assert f"| `{rule['destination']}` |" in readme, rule["destination"]
+
+
+def test_rule_precedence_runtime_first_then_fixture_order():
+    from devino_mock.core.scenarios import Scenarios
+
+    exact = Rule.from_dict({"destination": "79990000000", "status": 0})
+    glob = Rule.from_dict({"destination": "7999*", "status": 69})
+    scenarios = Scenarios([exact, glob])
+    ask = dict(channel="sms", login="x", source="A")
+    assert scenarios.outcome(destination="79990000000", **ask).final_status == 0
+    assert scenarios.outcome(destination="79990000001", **ask).final_status == 69
+    scenarios.add(Rule.from_dict({"destination": "799900000*", "status": 42}))
+    assert scenarios.outcome(destination="79990000000", **ask).final_status == 42
+    scenarios.clear_runtime()
+    assert scenarios.outcome(destination="79990000000", **ask).final_status == 0
+    assert scenarios.outcome(destination="79161234567", **ask).final_status == 0

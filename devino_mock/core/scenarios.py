@@ -35,14 +35,21 @@ class Rule:
     outcome: Outcome = DELIVERED
     description: str = ""
 
+    @property
+    def exact_destination(self) -> str | None:
+        """The one number this rule is about, when it has no wildcard."""
+        if self.destination and not any(c in self.destination for c in "*?["):
+            return self.destination
+        return None
+
     def matches(self, *, channel: str, login: str, source: str, destination: str) -> bool:
+        if self.destination and not fnmatch.fnmatchcase(destination, self.destination):
+            return False
         if self.channel and self.channel != channel:
             return False
         if self.login and self.login != login:
             return False
         if self.source and not fnmatch.fnmatchcase(source.casefold(), self.source.casefold()):
-            return False
-        if self.destination and not fnmatch.fnmatchcase(destination, self.destination):
             return False
         return True
 
@@ -106,18 +113,36 @@ class Scenarios:
     def __init__(self, fixture_rules: list[Rule]) -> None:
         self._fixture = list(fixture_rules)
         self._runtime: list[Rule] = []
+        self._reindex()
 
     def add(self, rule: Rule) -> None:
         self._runtime.insert(0, rule)
+        self._reindex()
 
     def clear_runtime(self) -> None:
         self._runtime.clear()
+        self._reindex()
 
     def rules(self) -> list[Rule]:
         return self._runtime + self._fixture
 
+    def _reindex(self) -> None:
+        # Most rules name one number: look those up by number, scan only the rest, and keep
+        # the order of precedence by remembering each rule's position.
+        self._by_number: dict[str, list[tuple[int, Rule]]] = {}
+        self._scanned: list[tuple[int, Rule]] = []
+        for position, rule in enumerate(self.rules()):
+            number = rule.exact_destination
+            if number:
+                self._by_number.setdefault(number, []).append((position, rule))
+            else:
+                self._scanned.append((position, rule))
+
     def outcome(self, *, channel: str, login: str, source: str, destination: str) -> Outcome:
-        for rule in self._runtime + self._fixture:
+        candidates = self._by_number.get(destination, [])
+        if self._scanned:
+            candidates = sorted(candidates + self._scanned, key=lambda item: item[0])
+        for _, rule in candidates:
             if rule.matches(channel=channel, login=login, source=source, destination=destination):
                 return rule.outcome
         return DELIVERED
