@@ -13,6 +13,7 @@ import urllib.request
 
 from devino_mock import __version__
 from devino_mock.config import Settings
+from devino_mock.protocols.ftp.listener import parse_port_range
 from devino_mock.server import Emulator, ListenerError
 
 ENV_PREFIX = "DEVINO_MOCK_"
@@ -31,6 +32,28 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range: {port}")
     return port
+
+
+def _flag(name: str) -> bool:
+    return str(_env(name, "")).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+    return value
+
+
+def _port_range(text: str) -> str:
+    try:
+        parse_port_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _count(text: str) -> int:
@@ -70,10 +93,6 @@ SMPP_OPTIONS = (
 )
 
 
-def _flag(name: str) -> bool:
-    return str(_env(name, "")).strip().lower() in ("1", "true", "yes", "on")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="devino-mock",
@@ -97,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SMTP port for Email2SMS and the e-mail API (env DEVINO_MOCK_SMTP_PORT, default %(default)s)")
     parser.add_argument("--ftp-port", type=_port, default=_env("ftp_port", DEFAULTS.ftp_port),
                         help="FTP drop-folder port (env DEVINO_MOCK_FTP_PORT, default %(default)s)")
+    parser.add_argument("--ftp-root", default=_env("ftp_root", None),
+                        help="folder holding one FTP home per account (env DEVINO_MOCK_FTP_ROOT; default: a fresh "
+                        "temporary folder, removed on exit)")
+    parser.add_argument("--ftp-poll-interval", type=_seconds, default=_env("ftp_poll_interval", DEFAULTS.ftp_poll_interval),
+                        help="virtual seconds between two looks at the FTP folders (env DEVINO_MOCK_FTP_POLL_INTERVAL, "
+                        "default %(default)s as documented)")
+    parser.add_argument("--ftp-passive-ports", type=_port_range, default=_env("ftp_passive_ports", None),
+                        help="FTP passive data ports, e.g. 60000-60099 (env DEVINO_MOCK_FTP_PASSIVE_PORTS; default: any free port)")
+    parser.add_argument("--ftp-masquerade-address", default=_env("ftp_masquerade_address", None),
+                        help="IP address announced in FTP PASV replies, for Docker or NAT (env DEVINO_MOCK_FTP_MASQUERADE_ADDRESS)")
     parser.add_argument("--fixtures", default=_env("fixtures", None),
                         help="JSON file with more accounts, rules and time zones (env DEVINO_MOCK_FIXTURES)")
     parser.add_argument("--log-level", default=_env("log_level", DEFAULTS.log_level),
@@ -116,10 +145,13 @@ def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
     try:
         ports = {name: _port(str(getattr(args, name))) for name in ("http_port", "smpp_port", "smtp_port", "ftp_port")}
         smpp = {name: kind(str(getattr(args, name))) for name, kind, _ in SMPP_OPTIONS}
+        ftp = {"ftp_root": args.ftp_root, "ftp_poll_interval": _seconds(str(args.ftp_poll_interval)),
+               "ftp_passive_ports": _port_range(args.ftp_passive_ports) if args.ftp_passive_ports else None,
+               "ftp_masquerade_address": args.ftp_masquerade_address}
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
     return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level,
-                                  email2sms_strict=args.email2sms_strict, **smpp, **ports)
+                                  email2sms_strict=args.email2sms_strict, **ftp, **smpp, **ports)
 
 
 async def serve(settings: Settings) -> int:

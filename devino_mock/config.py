@@ -14,13 +14,17 @@ class Settings:
     ftp_port: int = 2121
     fixtures: str | None = None
     log_level: str = "INFO"
-    email2sms_strict: bool = False  # answer an unusable Email2SMS mail with 554 instead of 250
     smpp_max_sessions: int = 4  # bound SMPP sessions per account ("количество сессий до 4-х")
     smpp_throttle: float = 0.0  # submit_sm/data_sm per second per session, beyond: ESME_RTHROTTLED; 0: unlimited
     smpp_deliver_window: int = 10  # unanswered deliver_sm (receipts, MO) per session
     smpp_deliver_timeout: float = 30.0  # virtual seconds to wait for deliver_sm_resp before sending again
     smpp_enquire_link_interval: float = 60.0  # real seconds of ESME silence before the SMSC sends enquire_link; 0: never
     smpp_link_timeout: float = 30.0  # real seconds for enquire_link_resp, unbind_resp or the rest of a started PDU
+    ftp_root: str | None = None  # parent of the FTP homes; None: a fresh temporary folder
+    ftp_poll_interval: float = 10.0  # virtual seconds between drop-folder polls ("1 раз в 10 секунд")
+    ftp_passive_ports: str | None = None  # e.g. "60000-60099"; None: any free port
+    ftp_masquerade_address: str | None = None  # address announced in PASV replies (Docker, NAT)
+    email2sms_strict: bool = False  # answer an unusable Email2SMS mail with 554 instead of 250
 
     @classmethod
     def ephemeral(cls, **overrides) -> "Settings":

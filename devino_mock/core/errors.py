@@ -77,6 +77,13 @@ class InternalError(PlatformError):
     kind = "internal_error"
 
 
+class QuotaExceeded(PlatformError):
+    """The account's allotment of messages is used up (XML API ERR_OVERLIMIT, "Превышение
+    лимита выделенных сообщений"); steered by an outcome rule."""
+
+    kind = "quota_exceeded"
+
+
 # Outcome rules name rejections by these kinds (fixtures/, control API).
 REJECTIONS: dict[str, type[PlatformError]] = {
     cls.kind: cls
@@ -89,5 +96,6 @@ REJECTIONS: dict[str, type[PlatformError]] = {
         InvalidArgument,
         GatewayError,
         InternalError,
+        QuotaExceeded,
     )
 }

@@ -1,9 +1,43 @@
-"""The FTP listener. Not built yet: accepts connections and says so (placeholder.py)."""
+"""The FTP drop folder (ftp.md): pyftpdlib in its own thread, archives processed on the
+event loop at the virtual clock's polls, results under /_mock/ftp/."""
 
 from __future__ import annotations
 
-from devino_mock.protocols.placeholder import start_placeholder
+import asyncio
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+
+from devino_mock.protocols.ftp.control import FtpControl
+from devino_mock.protocols.ftp.folder import DropFolder
+from devino_mock.protocols.ftp.listener import FtpListener, LoopBridge, parse_port_range, serve
+
+_controls: "weakref.WeakKeyDictionary[object, FtpControl]" = weakref.WeakKeyDictionary()
 
 
-async def start(emulator, host: str, port: int):
-    return await start_placeholder("ftp", host, port)
+async def start(emulator, host: str, port: int) -> FtpListener:
+    settings = emulator.settings
+    temporary = not settings.ftp_root
+    root = Path(tempfile.mkdtemp(prefix="devino-mock-ftp-")) if temporary else Path(settings.ftp_root)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = DropFolder(emulator.platform, root, settings.ftp_poll_interval)
+    bridge = LoopBridge(asyncio.get_running_loop(), emulator.platform, folder)
+    try:
+        listener = serve(bridge, host, port, parse_port_range(settings.ftp_passive_ports),
+                         settings.ftp_masquerade_address)
+    except BaseException:
+        if temporary:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    listener.folder = folder  # type: ignore[attr-defined]
+    emulator.reset_hooks.append(folder.reset)
+    control = _controls.get(emulator.router)
+    if control is None:
+        control = _controls[emulator.router] = FtpControl(folder)
+        control.register(emulator.router)
+    control.folder = folder
+    listener.on_close.append(lambda: emulator.reset_hooks.remove(folder.reset))
+    if temporary:
+        listener.on_close.append(lambda: shutil.rmtree(root, ignore_errors=True))
+    return listener

@@ -1,7 +1,5 @@
-"""XML API Send.ashx / Statistics.ashx. Not built yet: registers no routes."""
+"""XML API `Send.ashx` / `Statistics.ashx` (xml-api.md) on the shared HTTP port."""
 
-from __future__ import annotations
+from devino_mock.protocols.xmlapi.routes import register
 
-
-def register(router, platform) -> None:
-    return None
+__all__ = ["register"]

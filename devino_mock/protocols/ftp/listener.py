@@ -1,0 +1,227 @@
+"""pyftpdlib in its own thread. Logins are checked against the platform accounts on the event
+loop (so accounts added through the control API can log in at once); each account is locked
+into its own home; every finished upload is handed to the drop folder on the loop before
+the client hears "226 Transfer complete", so a test that advances the clock right after
+STOR always sees its file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from pathlib import Path
+
+from pyftpdlib.authorizers import AuthenticationFailed
+from pyftpdlib.handlers import DTPHandler, FTPHandler
+from pyftpdlib.ioloop import IOLoop
+from pyftpdlib.servers import FTPServer
+
+from devino_mock.core import errors
+from devino_mock.core.platform import ByLogin, Platform
+from devino_mock.protocols.ftp.folder import MAX_UPLOAD_BYTES, DropFolder
+
+log = logging.getLogger("devino_mock.ftp")
+# Every command the documentation lists (ftp.md §2.6) except chmod: e=CWD, l=LIST/NLST,
+# r=RETR, a=APPE, d=DELE/RMD, f=RNFR/RNTO, m=MKD, w=STOR/STOU, T=MFMT.
+PERMISSIONS = "elradfmwT"
+HOME_QUOTA_BYTES = 4 * MAX_UPLOAD_BYTES
+LOOP_CALL_TIMEOUT = 10.0
+SERVE_SLICE = 0.1  # seconds the FTP thread waits for sockets before it looks at the stop flag
+
+
+class LoopBridge:
+    """The FTP thread's only way to the platform: calls run on the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, platform: Platform, folder: DropFolder) -> None:
+        self.loop = loop
+        self.platform = platform
+        self.folder = folder
+
+    def login_ok(self, login: str, password: str) -> bool:
+        async def check() -> bool:
+            try:
+                self.platform.resolve(ByLogin(login, password))
+            except errors.PlatformError:
+                return False
+            return True
+
+        try:
+            return asyncio.run_coroutine_threadsafe(check(), self.loop).result(LOOP_CALL_TIMEOUT)
+        except Exception:  # the loop is stopping or too busy: refuse rather than hang
+            log.warning("FTP login of %r could not be checked in time", login)
+            return False
+
+    def tell(self, method: str, *args: str) -> None:
+        """Queue a drop-folder call on the loop, ahead of anything the client sends later."""
+        self.loop.call_soon_threadsafe(getattr(self.folder, method), *args)
+
+
+class PlatformAuthorizer:
+    """pyftpdlib's authorizer interface over the platform accounts."""
+
+    def __init__(self, bridge: LoopBridge) -> None:
+        self.bridge = bridge
+
+    def validate_authentication(self, username: str, password: str, handler: FTPHandler) -> None:
+        if not self.bridge.login_ok(username, password):
+            raise AuthenticationFailed("Authentication failed.")
+
+    def get_home_dir(self, username: str) -> str:
+        return str(self.bridge.folder.home(username))
+
+    def has_user(self, username: str) -> bool:
+        return True
+
+    def has_perm(self, username: str, perm: str, path: str | None = None) -> bool:
+        if perm not in PERMISSIONS:
+            return False
+        if path is None:
+            return True
+        home = Path(self.get_home_dir(username)).resolve()
+        target = Path(path).resolve()
+        return target == home or home in target.parents
+
+    def get_perms(self, username: str) -> str:
+        return PERMISSIONS
+
+    def get_msg_login(self, username: str) -> str:
+        return "Login successful."
+
+    def get_msg_quit(self, username: str) -> str:
+        return "Goodbye."
+
+    def impersonate_user(self, username: str, password: str) -> None:
+        return None
+
+    def terminate_impersonation(self, username: str) -> None:
+        return None
+
+
+class BoundedDTPHandler(DTPHandler):
+    """A data channel that refuses uploads beyond MAX_UPLOAD_BYTES and reports each finished
+    upload before the 226 reply goes out."""
+
+    too_large = False
+
+    def handle_read(self) -> None:
+        super().handle_read()
+        file = self.file_obj
+        if self.receive and not self._closed and file is not None and not file.closed and file.tell() > MAX_UPLOAD_BYTES:
+            self.too_large = True
+            self.transfer_finished = False
+            self._resp = (f"552 Upload aborted: files are limited to {MAX_UPLOAD_BYTES} bytes.", log.info)
+            self.close()
+
+    handle_read_event = handle_read  # pyftpdlib's ioloop calls this alias, bound in the base class
+
+    def close(self) -> None:
+        file = self.file_obj
+        if not self._closed and self.receive and file is not None:
+            if not file.closed:
+                file.close()
+            if self.transfer_finished:
+                self.cmd_channel.bridge.tell("upload_finished", self.cmd_channel.username, file.name)
+            else:
+                if self.too_large:
+                    Path(file.name).unlink(missing_ok=True)
+                self.cmd_channel.bridge.tell("upload_aborted", self.cmd_channel.username, file.name)
+        super().close()
+
+
+class DropFolderHandler(FTPHandler):
+    bridge: LoopBridge  # set on the per-server subclass
+    dtp_handler = BoundedDTPHandler
+    banner = "devino-mock FTP drop folder ready."
+    auth_failed_timeout = 0.2  # pyftpdlib waits 3 s; tests try wrong passwords on purpose
+
+    def _folder_full(self) -> bool:
+        if _usage(Path(self.fs.root)) < HOME_QUOTA_BYTES:
+            return False
+        self.respond(f"552 Your folder holds {HOME_QUOTA_BYTES} bytes or more; wait until it is processed.")
+        return True
+
+    def ftp_STOR(self, file: str, mode: str = "w"):
+        if self._folder_full():
+            return None
+        started = super().ftp_STOR(file, mode)
+        if started:
+            self.bridge.tell("upload_started", self.username, started)
+        return started
+
+    def ftp_STOU(self, line: str):
+        if self._folder_full():
+            return None
+        return super().ftp_STOU(line)
+
+    def ftp_RNTO(self, path: str):
+        renamed = super().ftp_RNTO(path)
+        if renamed:
+            self.bridge.tell("renamed", self.username, *renamed)
+        return renamed
+
+
+def _usage(home: Path) -> int:
+    total = 0
+    for entry in home.rglob("*"):
+        try:
+            if entry.is_file() and not entry.is_symlink():
+                total += entry.stat().st_size
+        except OSError:
+            continue
+    return total
+
+
+class FtpListener:
+    def __init__(self, server: FTPServer) -> None:
+        self._server = server
+        self._stop = threading.Event()
+        self.port: int = server.address[1]
+        self._thread = threading.Thread(target=self._serve, name="devino-mock-ftp", daemon=True)
+        self._thread.start()
+        self.on_close: list = []
+
+    def _serve(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self._server.serve_forever(timeout=SERVE_SLICE, blocking=False, handle_exit=False)
+        except Exception:
+            log.exception("the FTP server thread failed")
+        finally:
+            self._server.close_all()
+
+    async def close(self) -> None:
+        self._stop.set()
+        await asyncio.to_thread(self._thread.join, 5)
+        for action in self.on_close:
+            action()
+
+
+def parse_port_range(text: str | None) -> list[int] | None:
+    """`60000-60099` or `60000` -> the ports; None or empty -> any free port."""
+    if not text:
+        return None
+    low, _, high = text.partition("-")
+    try:
+        first, last = int(low), int(high or low)
+    except ValueError:
+        raise ValueError(f"passive ports must look like 60000-60099, not {text!r}") from None
+    if not 1 <= first <= last <= 65535:
+        raise ValueError(f"passive ports out of range: {text!r}")
+    return list(range(first, last + 1))
+
+
+def serve(bridge: LoopBridge, host: str, port: int, passive_ports: list[int] | None,
+          masquerade_address: str | None) -> FtpListener:
+    # pyftpdlib configures the root logger itself unless its own logger has a handler.
+    pyftpdlib_log = logging.getLogger("pyftpdlib")
+    if not pyftpdlib_log.handlers:
+        pyftpdlib_log.addHandler(logging.NullHandler())
+    handler = type("AccountHandler", (DropFolderHandler,), {
+        "bridge": bridge,
+        "authorizer": PlatformAuthorizer(bridge),
+        "passive_ports": passive_ports,
+        "masquerade_address": masquerade_address,
+    })
+    server = FTPServer((host, port), handler, ioloop=IOLoop())
+    server.max_cons = 256
+    return FtpListener(server)

@@ -1,0 +1,212 @@
+"""`POST /Send.ashx` and `POST /Statistics.ashx` (xml-api.md): parse the package, authenticate
+it once, answer each `<message>` and `<status>` section in document order, one `<msg>` per
+request `<msg>`. Both endpoints process both section types (§5.2 item 5)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from aiohttp import web
+
+from devino_mock.core import errors
+from devino_mock.core.messages import Message
+from devino_mock.core.numbers import normalize
+from devino_mock.core.platform import ByLogin, Platform, SmsRequest
+from devino_mock.core.text import segment
+from devino_mock.protocols.values import parse_datetime
+from devino_mock.protocols.xmlapi import codes
+from devino_mock.protocols.xmlapi.document import (
+    NotADocument, attributes, children, name, parse, render, render_error, text_of,
+)
+from devino_mock.web import Router
+
+log = logging.getLogger("devino_mock.xmlapi")
+HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
+SERVICE_ZONE = timezone(timedelta(hours=3), "MSK")  # naive dates and date_completed (§5.8)
+MAX_STATUS_IDS = 1000  # "Максимальное количество ID в запросе 1000" (§3)
+STATUS_DAYS = 3  # "за последние 3 календарных дня" (§3)
+MAX_SENDER, MAX_RECIPIENT, MAX_URL = 11, 21, 100  # varchar(11), varchar(21), varchar(100) (§2.1)
+MESSAGE_TYPES = {0: "sms", 1: "flash", 2: "wap-push"}
+
+
+class MessageRejected(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _integer(text: str | None) -> int | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _instant(text: str | None) -> datetime | None:
+    """An ISO 8601 date (seconds optional); naive ones are Moscow time."""
+    if text is None or not text.strip():
+        return None
+    value = parse_datetime(text)
+    if value is None:
+        raise MessageRejected(codes.ERR_UNKNOWN)
+    return value.replace(tzinfo=SERVICE_ZONE) if value.tzinfo is None else value
+
+
+class XmlApi:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read() if request.method == "POST" else b""
+        try:
+            payload = self.answer(body)
+        except Exception:
+            log.exception("XML API %s failed", request.path)
+            payload = render_error(codes.DOC_UNKNOWN)
+        return web.Response(body=payload, headers=HEADERS)
+
+    def answer(self, body: bytes) -> bytes:
+        try:
+            root = parse(body)
+        except NotADocument as exc:
+            log.debug("XML API request refused: %s", exc)
+            return render_error(codes.DOC_FORMAT)
+        package = attributes(root)
+        try:
+            self.platform.authenticate(package.get("login"), package.get("password"))
+        except errors.PlatformError:
+            return render_error(codes.DOC_AUTHORIZATION)
+        credentials = ByLogin(package.get("login"), package.get("password"))
+        sections = [(name(s), s) for s in children(root) if name(s) in ("message", "status")]
+        if any(kind == "status" and len(children(s, "msg")) > MAX_STATUS_IDS for kind, s in sections):
+            return render_error(codes.DOC_FORMAT)
+        answered = []
+        for kind, section in sections:
+            if kind == "message":
+                answered.append(("message", self._send_section(credentials, section)))
+            else:
+                answered.append(("status", self._status_section(credentials, section)))
+        return render(answered)
+
+    # --- Send (§2) ------------------------------------------------------------------------
+
+    def _send_section(self, credentials: ByLogin, section) -> list[tuple[dict[str, str], str]]:
+        defaults: dict[str, str] = {}
+        for element in children(section, "default"):
+            defaults = {**attributes(element), **defaults}
+        out = []
+        for element in children(section, "msg"):
+            merged = {**defaults, **attributes(element)}
+            text = text_of(element)
+            reply: dict[str, str] = {}
+            if merged.get("id", "").strip():
+                reply["id"] = merged["id"].strip()
+            try:
+                message = self._send_one(credentials, merged, text)
+            except MessageRejected as exc:
+                count = segment(text).count if text else 1
+                out.append(({**reply, "sms_id": "0", "sms_count": str(count)}, str(exc.code)))
+                continue
+            out.append(({**reply, "sms_id": message.id, "sms_count": str(message.segments)}, str(self._xml_status(message))))
+        return out
+
+    def _send_one(self, credentials: ByLogin, attrs: dict[str, str], text: str) -> Message:
+        """The §5.3 order: id, sender, recipient, text, type/url; then the platform decides
+        account, billing and everything the other APIs share."""
+        client_id = attrs.get("id", "").strip()
+        if client_id and _integer(client_id) is None:
+            raise MessageRejected(codes.ERR_ID)
+        sender = (attrs.get("sender") or "").strip()
+        if not sender or len(sender) > MAX_SENDER:
+            raise MessageRejected(codes.ERR_SENDER)
+        recipient = (attrs.get("recipient") or "").strip()
+        if not recipient or len(recipient) > MAX_RECIPIENT or normalize(recipient) is None:
+            raise MessageRejected(codes.ERR_RECIPIENT)
+        if not text.strip():
+            raise MessageRejected(codes.ERR_LENGTH)
+        kind = _integer(attrs.get("type")) if (attrs.get("type") or "").strip() else 0
+        url = (attrs.get("url") or "").strip()
+        if kind not in MESSAGE_TYPES or (kind == 2 and not url) or len(url) > MAX_URL:
+            raise MessageRejected(codes.ERR_UNKNOWN)
+        begin = _instant(attrs.get("date_beg"))
+        end = _instant(attrs.get("date_end"))
+        validity = None
+        if end is not None:
+            start = max(begin or self.platform.now(), self.platform.now())
+            # Whatever is not sent by date_end is never sent: a past date_end expires at once.
+            validity = max((end - start).total_seconds() / 60, 1e-6)
+        extra: dict = {"xml_type": MESSAGE_TYPES[kind]}
+        if client_id:
+            extra["client_id"] = int(client_id)
+        if url:
+            extra["url"] = url
+        request = SmsRequest(source=sender, destinations=[recipient], text=text, transport="xml",
+                             send_at=begin, validity_minutes=validity, extra=extra)  # type: ignore[arg-type]
+        try:
+            [message] = self.platform.send_sms(credentials, request)
+        except errors.PlatformError as exc:
+            raise MessageRejected(codes.send_error_code(exc)) from None
+        return message
+
+    def _xml_status(self, message: Message) -> int:
+        if message.status == -2 and message.send_at > self.platform.now():
+            return codes.SCHEDULED
+        return codes.SMS_STATUS_TO_XML.get(message.status, codes.UNKNOWN)  # type: ignore[arg-type]
+
+    # --- Statistics (§3) ------------------------------------------------------------------
+
+    def _status_section(self, credentials: ByLogin, section) -> list[tuple[dict[str, str], str]]:
+        try:
+            account = self.platform.resolve(credentials)
+        except errors.Forbidden:
+            account = None
+        by_client_id: dict[int, Message] | None = None
+        out = []
+        for element in children(section, "msg"):
+            attrs = attributes(element)
+            reply: dict[str, str] = {}
+            if attrs.get("id", "").strip():
+                reply["id"] = attrs["id"].strip()
+            if account is None:
+                out.append(({**reply, "sms_id": "0"}, str(codes.ERR_USER_DISABLE)))
+                continue
+            message = None
+            sms_id, client_id = _integer(attrs.get("sms_id")), _integer(attrs.get("id"))
+            if sms_id is not None:
+                message = self.platform.message(str(sms_id))
+            elif client_id is not None:
+                if by_client_id is None:
+                    by_client_id = self._client_ids(account.login)
+                message = by_client_id.get(client_id)
+            if message is None or not self._visible(message, account.login):
+                out.append(({**reply, "sms_id": "0"}, str(codes.ERR_ID)))
+                continue
+            reply.update(sms_id=message.id, sms_count=str(message.segments))
+            if message.final and message.reported_at is not None:
+                reply["date_completed"] = message.reported_at.astimezone(SERVICE_ZONE).strftime("%Y-%m-%dT%H:%M:%S")
+            out.append((reply, str(self._xml_status(message))))
+        return out
+
+    def _client_ids(self, login: str) -> dict[int, Message]:
+        """Client id -> the most recent message of this account that carried it."""
+        found: dict[int, Message] = {}
+        for message in self.platform.messages(login=login, channel="sms"):
+            client_id = message.extra.get("client_id")
+            if client_id is not None:
+                found[client_id] = message
+        return found
+
+    def _visible(self, message: Message, login: str) -> bool:
+        if message.login != login or message.channel != "sms":
+            return False
+        today = self.platform.now().astimezone(SERVICE_ZONE).date()
+        return (today - message.created_at.astimezone(SERVICE_ZONE).date()).days < STATUS_DAYS
+
+
+def register(router: Router, platform: Platform) -> None:
+    api = XmlApi(platform)
+    router.add("/Send.ashx", api.handle)
+    router.add("/Statistics.ashx", api.handle)
