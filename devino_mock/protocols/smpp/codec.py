@@ -68,8 +68,10 @@ def status_code(status) -> int:
 
 
 # Responses whose body SMPP 3.4 omits when command_status is not 0 (smpplib expects that too).
-_NO_BODY_ON_ERROR = frozenset({"submit_sm_resp", "data_sm_resp", "query_sm_resp", "submit_multi_resp",
-                               "bind_transmitter_resp", "bind_receiver_resp", "bind_transceiver_resp"})
+_NO_BODY_ON_ERROR = frozenset({"submit_sm_resp", "data_sm_resp", "query_sm_resp", "submit_multi_resp"})
+# A refused bind still carries system_id: aiosmpplib cannot read a bind_*_resp without it, and
+# smpplib reads both forms.
+_BIND_RESPONSES = frozenset({"bind_transmitter_resp", "bind_receiver_resp", "bind_transceiver_resp"})
 
 
 class Codec:
@@ -88,6 +90,9 @@ class Codec:
     def response(self, command: str, sequence: int | None, status: int = 0, **params) -> bytes:
         """The `command` PDU (a response name such as "submit_sm_resp") answering `sequence`."""
         pdu = operations.getPDUClass(getattr(pdu_types.CommandId, command))(sequence or None, status_enum(status), **params)
+        if status and command in _BIND_RESPONSES:
+            body = COctetStringEncoder(16).encode(params.get("system_id", ""))
+            return self._encoder.encodeHeader(pdu, body) + body
         if status and command in _NO_BODY_ON_ERROR or not pdu.mandatoryParams and not params:
             return self._encoder.encodeHeader(pdu, b"")
         return self._encoder.encode(pdu)

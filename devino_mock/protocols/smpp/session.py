@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("devino_mock.smpp")
 MAX_SEQUENCE = 0x7FFFFFFF
 UNBIND_WAIT = 5.0  # real seconds to wait for unbind_resp after the SMSC unbinds (smpp.md §17.1)
+PDUS_PER_TURN = 64  # then other connections get the loop before this one goes on
 
 
 class State(enum.Enum):
@@ -74,6 +75,7 @@ class SmppSession(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._heard_at = self._loop.time()
         self._writing_paused = False
+        self._turn_pending = False
         self._enquire_sequence: int | None = None
         self._unbind_sequence: int | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -91,6 +93,12 @@ class SmppSession(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._heard_at = self._loop.time()
         self._buffer += data
+        if not self._turn_pending:
+            self._process()
+
+    def _process(self) -> None:
+        self._turn_pending = False
+        handled = 0
         while self.state is not State.CLOSED and len(self._buffer) >= 4:
             length = int.from_bytes(self._buffer[:4], "big")
             if not HEADER_LENGTH <= length <= MAX_PDU_LENGTH:
@@ -101,9 +109,18 @@ class SmppSession(asyncio.Protocol):
                 return
             if len(self._buffer) < length:
                 break
+            if handled == PDUS_PER_TURN:
+                # A client writing faster than it is served must not starve the others: read
+                # no more from it and finish its buffer on a later turn of the loop.
+                self._turn_pending = True
+                self._update_reading()
+                self._loop.call_soon(self._process)
+                return
             frame = bytes(self._buffer[:length])
             del self._buffer[:length]
             self._handle(frame)
+            handled += 1
+        self._update_reading()
         # A PDU that has begun must arrive whole within the link timeout.
         if self._buffer and self.state is not State.CLOSED:
             if "partial" not in self._timers:
@@ -122,15 +139,21 @@ class SmppSession(asyncio.Protocol):
     def pause_writing(self) -> None:
         # The ESME does not read: stop reading its requests until it catches up.
         self._writing_paused = True
-        if self.transport:
-            self.transport.pause_reading()
+        self._update_reading()
 
     def resume_writing(self) -> None:
         self._writing_paused = False
-        if self.transport and not self.transport.is_closing():
-            self.transport.resume_reading()
+        self._update_reading()
         if self.login and self.state in RECEIVERS:
             self.smsc.dispatcher.wake(self.login)
+
+    def _update_reading(self) -> None:
+        if not self.transport or self.transport.is_closing():
+            return
+        if self._writing_paused or self._turn_pending:
+            self.transport.pause_reading()
+        else:
+            self.transport.resume_reading()
 
     # --- inbound PDUs ----------------------------------------------------------------
 
@@ -204,7 +227,7 @@ class SmppSession(asyncio.Protocol):
         login = self.smsc.bind(self, pdu.params, mode is not State.BOUND_TX)
         self.login, self.state = login, mode
         extra = {"sc_interface_version": 0x34} if (pdu.params.get("interface_version") or 0) >= 0x34 else {}
-        self._respond(answer, sequence, st.ESME_ROK, system_id=self.smsc.system_id, **extra)
+        self._respond(answer, sequence, st.ESME_ROK, **extra)
         log.info("SMPP %s bound %s as %s", self.peer, login, mode.value)
         if mode in RECEIVERS:
             self.smsc.dispatcher.wake(login)
@@ -262,6 +285,8 @@ class SmppSession(asyncio.Protocol):
             self.transport.close()
 
     def _respond(self, command: str, sequence: int, status: int, **params) -> None:
+        if command.startswith("bind_"):
+            params.setdefault("system_id", self.smsc.system_id)
         self._send(self.codec.response(command, sequence, status, **params))
 
     def _send(self, data: bytes) -> None:
