@@ -46,8 +46,16 @@ def version_from_content_type(content_type: str) -> SoapVersion:
     return SOAP12 if content_type.strip().lower().startswith("application/soap+xml") else SOAP11
 
 
+# libxml2 reports a namespace name that is not a valid URI as an error; .NET does not check
+# them, and a public PHP client breaks its `xmlns:xsd` value across two lines.
+TOLERATED = frozenset({"WAR_NS_URI", "WAR_NS_URI_RELATIVE"})
+
+
 def _parser() -> etree.XMLParser:
+    # recover=True only so that TOLERATED reports do not abort the parse; every other report
+    # still rejects the document (see parse()).
     return etree.XMLParser(
+        recover=True,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -66,14 +74,20 @@ def parse(body: bytes) -> etree._Element:
     text = body.lstrip(b"\xef\xbb\xbf").lstrip()
     if not text:
         raise UnreadableRequest("Root element is missing.")
+    parser = _parser()
     try:
-        root = etree.fromstring(text, _parser())
+        root = etree.fromstring(text, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (1, 1)
         raise UnreadableRequest(f"There is an error in XML document ({line}, {column}).") from None
-    info = root.getroottree().docinfo
-    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise UnreadableRequest("For security reasons DTD is prohibited in this XML document.")
+    if root is not None:
+        info = root.getroottree().docinfo
+        if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+            raise UnreadableRequest("For security reasons DTD is prohibited in this XML document.")
+    problems = [entry for entry in parser.error_log if entry.type_name not in TOLERATED]
+    if root is None or problems:
+        line, column = (problems[0].line, problems[0].column) if problems else (1, 1)
+        raise UnreadableRequest(f"There is an error in XML document ({line}, {column}).")
     return root
 
 

@@ -33,6 +33,13 @@ _LIST_SEPARATORS = re.compile(r"[\s,;]+")
 _CYRILLIC_TE = "\u0422"
 
 
+class InvalidValue(ValueError):
+    """A value no reading makes sense of; `str()` is the fault text."""
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(f"The value '{raw}' could not be validated.")
+
+
 @dataclass(frozen=True)
 class Operation:
     name: str
@@ -71,7 +78,7 @@ def _text(element: etree._Element) -> str:
 def _date_text(raw: str) -> str:
     value = parse_datetime(raw.replace(_CYRILLIC_TE, "T"))
     if value is None:
-        return raw  # spyne rejects it: a client fault
+        raise InvalidValue(raw)
     if value.utcoffset() is None:
         return value.isoformat()
     # Written in UTC: spyne mis-reads negative offsets with minutes (-03:30).
@@ -141,4 +148,5 @@ def find_operation(body_child: etree._Element, operations: dict[str, Operation])
 
 
 def canonical_request(body_child: etree._Element, operation: Operation) -> etree._Element:
+    """Raises InvalidValue for a date no reading makes sense of."""
     return _rebuild_complex(body_child, operation.request, f"{{{operation.namespace}}}{operation.name}")

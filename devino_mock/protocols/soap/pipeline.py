@@ -144,6 +144,9 @@ class SoapEndpoint(HttpBase):
         except Fault as exc:
             ctx.in_object = None
             ctx.in_error = ctx.out_error = exc
+        except (ValueError, TypeError, ArithmeticError) as exc:  # a value spyne's readers choke on
+            ctx.in_object = None
+            ctx.in_error = ctx.out_error = Fault("Client.ValidationError", str(exc))
 
     def answer(self, request: web.Request, envelope: etree._Element, call: Call) -> Answer:
         ctx = AiohttpMethodContext(self, request, self.app.out_protocol.mime_type)

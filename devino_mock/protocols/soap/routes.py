@@ -22,7 +22,7 @@ from devino_mock.protocols.soap.envelope import (
 )
 from devino_mock.protocols.soap.errors import READ_PREFIX
 from devino_mock.protocols.soap.models import NS
-from devino_mock.protocols.soap.normalize import Operation, canonical_request, find_operation
+from devino_mock.protocols.soap.normalize import InvalidValue, Operation, canonical_request, find_operation
 from devino_mock.protocols.soap.operations import Call
 from devino_mock.protocols.soap.pipeline import Answer, SoapEndpoint, build_application, fault_answer
 from devino_mock.protocols.soap.services import SmsServiceV1, SmsServiceV2
@@ -135,7 +135,10 @@ class AsmxService:
         operation = find_operation(first, self.operations) if first is not None else None
         if operation is None:
             return fault_answer(version, "Client", unknown_operation_text(request))
-        body_element.replace(first, canonical_request(first, operation))
+        try:
+            body_element.replace(first, canonical_request(first, operation))
+        except InvalidValue as exc:
+            return fault_answer(version, "Client", READ_PREFIX + str(exc))
         return self.endpoints[version].answer(request, envelope, self.call)
 
     def help_page(self, location: str) -> str:
