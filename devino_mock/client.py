@@ -83,6 +83,23 @@ class MockClient:
     def mail(self, mail_id: int | str) -> dict:
         return self._call("GET", f"mails/{mail_id}")
 
+    # --- the FTP drop folder ---
+    def ftp_files(self, **filters: Any) -> list[dict]:
+        """Every file uploaded over FTP, oldest first, with its status (pending, processed,
+        rejected, ignored, removed, replaced), reason, warnings and per-row results with
+        message ids; filters: login, status."""
+        return self._call("GET", "ftp/files", query=filters)
+
+    def ftp_file(self, file_id: int | str) -> dict:
+        return self._call("GET", f"ftp/files/{file_id}")
+
+    def ftp_options(self, login: str, **options: Any) -> dict:
+        """What support arranged for an account's FTP folder: mode (auto, template, plain),
+        encoding, sender and validity without template, utc_offset of the client's clock.
+        Without options: read them."""
+        path = f"ftp/accounts/{urllib.parse.quote(login, safe='')}"
+        return self._call("POST", path, options) if options else self._call("GET", path)
+
     # --- time ---
     def now(self) -> str:
         return self._call("GET", "clock")["now"]

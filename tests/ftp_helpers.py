@@ -6,8 +6,6 @@ import ftplib
 import io
 import zipfile
 
-import requests
-
 NAME = "test_login_20240115103000.zip"
 CONTACTS = "phone;attr1;attr2\n79031234567;Иван;100\n79161234567;Пётр;250\n"
 TEMPLATE = "message;sourceaddress;validity\nУважаемый #attr1#! Ваш бонус: #attr2#;TESTSMS;180\n"
@@ -49,9 +47,7 @@ def drop(mock, data: bytes, name: str = NAME, login: str = "test_login", passwor
 
 
 def files(mock, **filters) -> list[dict]:
-    response = requests.get(f"{mock.url}/_mock/ftp/files", params=filters)
-    assert response.status_code == 200
-    return response.json()
+    return mock.ftp_files(**filters)
 
 
 def processed(mock, data: bytes, name: str = NAME, login: str = "test_login", password: str = "test123") -> dict:
@@ -63,6 +59,4 @@ def processed(mock, data: bytes, name: str = NAME, login: str = "test_login", pa
 
 
 def set_options(mock, login: str, **options) -> dict:
-    response = requests.post(f"{mock.url}/_mock/ftp/accounts/{login}", json=options)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return mock.ftp_options(login, **options)

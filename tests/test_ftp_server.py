@@ -197,3 +197,26 @@ def test_reset_forgets_uploaded_files(devino_mock):
     devino_mock.advance(10)
     assert devino_mock.messages() == [] and files(devino_mock) == []
     assert requests.get(f"{devino_mock.url}/_mock/ftp/accounts/test_login").json()["mode"] == "auto"
+
+
+def test_archives_are_journaled_as_ftp_submissions(devino_mock):
+    good = processed(devino_mock, plain_archive())
+    bad = processed(devino_mock, b"nope", name="test_login_20240115103001.zip")
+    blocked = processed(devino_mock, template_archive(template="message;sourceaddress\nhi;OTHER\n"),
+                        name="senders_20240115103000.zip", login="senders", password="senders1")
+    journal = requests.get(f"{devino_mock.url}/_mock/submissions", params={"transport": "ftp"}).json()
+    assert [(s["service"], s["login"], s["outcome"], s["error"], s["reason"]) for s in journal] == [
+        ("drop_folder", "test_login", "accepted", None, None),
+        ("drop_folder", "test_login", "rejected", "format", "not a zip archive"),
+        ("drop_folder", "senders", "rejected", "invalid_source", "the sender 'OTHER' is not registered for this account"),
+    ]
+    assert journal[0]["message_ids"] == good["message_ids"]
+    assert [s["details"]["file_id"] for s in journal] == [good["id"], bad["id"], blocked["id"]]
+    assert journal[0]["details"]["rows"] == good["rows"]
+
+
+def test_python_client_reads_files_and_options(devino_mock):
+    upload = processed(devino_mock, plain_archive())
+    assert devino_mock.ftp_file(upload["id"]) == upload
+    assert devino_mock.ftp_options("test_login")["mode"] == "auto"
+    assert devino_mock.ftp_options("test_login", mode="plain")["mode"] == "plain"

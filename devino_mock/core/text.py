@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import gsm0338  # noqa: F401  registers the "gsm03.38" codec
+from gsm0338.charset import BASIC_CHARACTER_SET, BASIC_CHARACTER_SET_EXTENSION
 
 GSM_SINGLE, GSM_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
@@ -21,11 +23,27 @@ class Segmentation:
         return len(self.parts)
 
 
+def _septet_table() -> dict[str, int]:
+    """Septets per character, asked of the codec once: the codec encodes a character at a time
+    in Python, which made segmentation the costliest step of a send."""
+    table: dict[str, int] = {}
+    for names in (BASIC_CHARACTER_SET, BASIC_CHARACTER_SET_EXTENSION):
+        for name in names.values():
+            try:
+                char = unicodedata.lookup(name)
+                table[char] = len(char.encode("gsm03.38"))
+            except (KeyError, UnicodeEncodeError, TypeError):
+                continue
+    return table
+
+
+GSM_SEPTETS = _septet_table()
+GSM_ALPHABET = frozenset(GSM_SEPTETS)
+GSM_ESCAPED = tuple(char for char, septets in GSM_SEPTETS.items() if septets == 2)
+
+
 def gsm_septets(char: str) -> int | None:
-    try:
-        return len(char.encode("gsm03.38"))
-    except UnicodeEncodeError:
-        return None
+    return GSM_SEPTETS.get(char)
 
 
 def _ucs2_units(char: str) -> int:
@@ -33,13 +51,10 @@ def _ucs2_units(char: str) -> int:
 
 
 def segment(text: str) -> Segmentation:
-    try:
-        encoded = text.encode("gsm03.38")
-    except UnicodeEncodeError:
-        encoded = None
-    if encoded is not None:
-        return Segmentation("gsm", len(encoded), _split(text, len(encoded), GSM_SINGLE, GSM_PART, gsm_septets))
-    units = sum(_ucs2_units(c) for c in text)
+    if GSM_ALPHABET.issuperset(text):
+        septets = len(text) + sum(text.count(char) for char in GSM_ESCAPED)
+        return Segmentation("gsm", septets, _split(text, septets, GSM_SINGLE, GSM_PART, GSM_SEPTETS.__getitem__))
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2
     return Segmentation("ucs2", units, _split(text, units, UCS2_SINGLE, UCS2_PART, _ucs2_units))
 
 

@@ -21,7 +21,12 @@ UNSAFE_NAME = re.compile(r"(^[/\\])|(^[A-Za-z]:)|((^|[/\\])\.\.([/\\]|$))|\x00")
 
 
 class ArchiveRejected(Exception):
-    """The archive as a whole cannot be processed; nothing in it is sent."""
+    """The archive as a whole cannot be processed; nothing in it is sent. `kind` names the
+    reason for the submissions journal: a domain error kind, or "format"."""
+
+    def __init__(self, reason: str, kind: str = "format") -> None:
+        super().__init__(reason)
+        self.kind = kind
 
 
 @dataclass

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from devino_mock.core import errors
+from devino_mock.core.messages import Message
 from devino_mock.core.platform import ByAccount, Platform, SmsRequest
 from devino_mock.protocols.ftp import archive
 from devino_mock.protocols.ftp.batch import AUTO, DEFAULT_VALIDITY_MINUTES, MODES, Batch, build
@@ -233,7 +234,7 @@ class DropFolder:
         account = self.platform.account(upload.login)
         try:
             if account is None or not account.enabled:
-                raise archive.ArchiveRejected(f"the account {upload.login!r} is disabled or gone")
+                raise archive.ArchiveRejected(f"the account {upload.login!r} is disabled or gone", "forbidden")
             if len(data) > MAX_UPLOAD_BYTES:
                 raise archive.ArchiveRejected(f"the file is larger than {MAX_UPLOAD_BYTES} bytes")
             plain_sender = options.sender or (account.senders[0] if account.senders else PLAIN_MODE_SENDER)
@@ -241,16 +242,28 @@ class DropFolder:
             upload.mode = batch.mode
             upload.warnings.extend(batch.warnings)
             if not account.sender_allowed(batch.source):
-                raise archive.ArchiveRejected(f"the sender {batch.source!r} is not registered for this account")
+                raise archive.ArchiveRejected(f"the sender {batch.source!r} is not registered for this account",
+                                              "invalid_source")
         except archive.ArchiveRejected as exc:
             upload.status, upload.note = REJECTED, str(exc)
+            self._journal(upload, [], exc.kind)
             return
-        self._send(upload, batch, options)
+        messages = self._send(upload, batch, options)
         upload.status = PROCESSED
+        self._journal(upload, messages, None)
 
-    def _send(self, upload: Upload, batch: Batch, options: AccountOptions) -> None:
+    def _journal(self, upload: Upload, messages: list, error: str | None) -> None:
+        """The platform's submissions journal (/_mock/submissions?transport=ftp) gets every
+        archive that was looked at, like every mail the SMTP listener took."""
+        details = {"file_id": upload.id, "name": upload.name, "path": upload.ftp_path, "size": upload.size,
+                   "mode": upload.mode, "warnings": upload.warnings, "rows": upload.rows}
+        self.platform.record_submission("ftp", "drop_folder", details, login=upload.login, messages=messages,
+                                        error=error, reason=upload.note)
+
+    def _send(self, upload: Upload, batch: Batch, options: AccountOptions) -> list[Message]:
         client_zone = timezone(timedelta(hours=options.utc_offset))
         credentials = ByAccount(upload.login)
+        accepted: list[Message] = []
         for job in batch.jobs:
             row: dict = {"line": job.line, "phone": job.phone, "text": job.text}
             upload.rows.append(row)
@@ -271,6 +284,8 @@ class DropFolder:
                 row.update(status="rejected", error=exc.kind, detail=exc.detail)
             else:
                 row.update(status="accepted", message_id=message.id, ids=list(message.ids))
+                accepted.append(message)
+        return accepted
 
 
 def _relative(file: Path, home: Path) -> str:
