@@ -257,6 +257,23 @@ def test_non_ascii_address_is_echoed_as_one_ascii_line(devino_mock):
     assert (code, reply) == (554, "Transaction failed: Disallowed source address: ".encode() + b"???????@shop.example")
 
 
+@pytest.mark.parametrize(("reject", "text", "error"), [
+    ("internal_error", "Internal server error", "internal_error"),
+    ("gateway_error", "Internal server error", "gateway_error"),
+    ("invalid_destination", f"Invalid recipient address: {TO}", "invalid_destination"),
+    ("invalid_source", f"Disallowed source address: {FROM}", "invalid_source"),
+])
+def test_rules_steer_email_rejections(devino_mock, reject, text, error):
+    devino_mock.add_rule(channel="email", destination="customer@*", reject=reject)
+    reply = send(devino_mock, letter(), [TO], login=LOGIN, sender=FROM)
+    assert_failed(devino_mock, reply, text, error)
+
+
+def test_sms_number_rules_do_not_touch_email(devino_mock):
+    devino_mock.add_rule(destination="7916*", reject="internal_error")
+    assert send(devino_mock, letter(), [TO], login=LOGIN, sender=FROM)[0] == 250
+
+
 # --- one listener, both services ---------------------------------------------------------
 
 

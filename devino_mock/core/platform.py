@@ -298,8 +298,9 @@ class Platform:
 
     def send_email(self, credentials: Credentials, request: EmailRequest) -> Message:
         """Accept one transactional e-mail into the journal (channel "email"): credentials, then
-        recipient, then the account's confirmed sender addresses. It goes NotSent -> Sent ->
-        Delivered on the clock. Not charged: no e-mail tariff is documented."""
+        recipient, then the account's confirmed sender addresses, then rejecting rules (only a
+        rule's `reject` applies to e-mail). It goes NotSent -> Sent -> Delivered on the clock.
+        Not charged: no e-mail tariff is documented."""
         account = self.resolve(credentials)
         self.tick()
         destination = normalize_email(request.destination)
@@ -308,6 +309,9 @@ class Platform:
         source = normalize_email(request.source)
         if source is None or not account.email_sender_allowed(source):
             raise errors.InvalidSource(request.source or "")
+        reject = self.scenarios.outcome(channel="email", login=account.login, source=source, destination=destination).reject
+        if reject:
+            raise errors.REJECTIONS[reject]({"invalid_destination": destination, "invalid_source": source}.get(reject, "rule"))
         now = self.now()
         message = Message(
             ids=self._ids.take(1),
@@ -317,7 +321,7 @@ class Platform:
             source=source,
             destination=destination,
             text=request.text,
-            parts=(request.text,),
+            parts=(),  # no SMS segments
             encoding="utf-8",
             price=Decimal(0),
             created_at=now,
