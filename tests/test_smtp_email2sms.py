@@ -344,6 +344,14 @@ def test_mails_are_filterable_and_listed_oldest_first(devino_mock):
     assert devino_mock.mails(service="email") == []
 
 
+def test_mails_are_the_smtp_submissions(devino_mock):
+    send(devino_mock, mail(template("Hi")))
+    submissions = requests.get(f"{devino_mock.url}/_mock/submissions", params={"transport": "smtp"}).json()
+    assert submissions == devino_mock.mails()
+    missing = requests.get(f"{devino_mock.url}/_mock/mails/999999")
+    assert (missing.status_code, missing.json()) == (404, {"error": "no submission '999999'"})
+
+
 def test_reset_forgets_recorded_mails(devino_mock):
     send(devino_mock, mail(template("Hi", password="bad")))
     assert len(devino_mock.mails()) == 1

@@ -8,6 +8,7 @@ import socket
 
 import pytest
 
+from devino_mock.cli import parse_settings
 from devino_mock.config import Settings
 from devino_mock.pytest_plugin import DevinoMock
 from devino_mock.server import BackgroundEmulator
@@ -136,6 +137,14 @@ def test_client_vanishing_mid_data_leaves_the_server_well(devino_mock):
 
 
 # --- strict Email2SMS (--email2sms-strict) ----------------------------------------------
+
+
+def test_strict_mode_is_off_by_default_and_set_by_option_or_environment(monkeypatch):
+    monkeypatch.delenv("DEVINO_MOCK_EMAIL2SMS_STRICT", raising=False)
+    assert parse_settings([])[1].email2sms_strict is False
+    assert parse_settings(["--email2sms-strict"])[1].email2sms_strict is True
+    monkeypatch.setenv("DEVINO_MOCK_EMAIL2SMS_STRICT", "1")
+    assert parse_settings([])[1].email2sms_strict is True
 
 
 @pytest.fixture(scope="module")
