@@ -112,6 +112,7 @@ class DropFolder:
         self.options: dict[str, AccountOptions] = {}
         self._ids = itertools.count(1)
         self._uploading: set[Path] = set()
+        self._homes: set[Path] = set()  # only these are ever cleared: --ftp-root may hold other things
         self._poll_at: float | None = None
         self._generation = 0
 
@@ -120,6 +121,7 @@ class DropFolder:
     def home(self, login: str) -> Path:
         home = self.root / home_name(login)
         home.mkdir(parents=True, exist_ok=True)
+        self._homes.add(home)
         return home
 
     # --- called on the event loop ----------------------------------------------------------
@@ -144,7 +146,7 @@ class DropFolder:
     def upload_finished(self, login: str, path: str) -> None:
         file = Path(path)
         self._uploading.discard(file)
-        home = self.root / home_name(login)
+        home = (self.root / home_name(login)).resolve()
         for upload in self.uploads:
             if upload.status == PENDING and upload.path == file:
                 upload.status, upload.note = REPLACED, "uploaded again before it was processed"
@@ -152,8 +154,9 @@ class DropFolder:
             size = file.stat().st_size
         except OSError:
             return  # gone already (a reset or a quick DELE); nothing to record
-        upload = Upload(next(self._ids), login, file, file.name, "/" + _relative(file, home), size, self.platform.now())
-        if file.parent != home:
+        where = file.resolve()
+        upload = Upload(next(self._ids), login, file, file.name, "/" + _relative(where, home), size, self.platform.now())
+        if where.parent != home:
             upload.status, upload.note = IGNORED, "only archives in the home folder are processed; left in place"
         elif not file.name.lower().endswith(".zip"):
             upload.status, upload.note = IGNORED, "not a .zip archive; left in place"
@@ -174,10 +177,8 @@ class DropFolder:
         self.options.clear()
         self._uploading.clear()
         self._poll_at = None
-        if not self.root.is_dir():
-            return
-        for home in self.root.iterdir():
-            if not home.is_dir():
+        for home in list(self._homes):
+            if not home.is_dir() or home.is_symlink():
                 continue
             for entry in home.iterdir():
                 if entry.is_dir() and not entry.is_symlink():
