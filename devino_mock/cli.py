@@ -189,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         return healthcheck(settings)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.log_level != "DEBUG":
+        # The libraries' own INFO lines (spyne's registry, aiosmtpd's per-connection log,
+        # pyftpdlib's banner) drown the emulator's; they stay available at DEBUG.
+        for name in ("spyne", "mail.log", "pyftpdlib"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     try:
         return asyncio.run(serve(settings))
     except ListenerError as exc:
