@@ -5,13 +5,12 @@ refused with a clear reason, never stops the other files, and leaves nothing beh
 import ftplib
 import io
 import struct
-import zipfile
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.ftp_helpers import CONTACTS, NAME, TEMPLATE, archive, connect, drop, files, processed, put, template_archive
+from tests.ftp_helpers import CONTACTS, NAME, TEMPLATE, archive, connect, files, processed, put, template_archive
 
 
 def root(mock) -> Path:

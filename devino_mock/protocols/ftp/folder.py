@@ -189,10 +189,13 @@ class DropFolder:
     # --- polling on the virtual clock ---------------------------------------------------
 
     def _schedule_poll(self) -> None:
-        if self._poll_at is not None:
+        now = self.platform.clock.timestamp()
+        # A poll already waiting will see this file. One left in the past was dropped with the
+        # scheduler (a platform reset without ours), so schedule afresh.
+        if self._poll_at is not None and self._poll_at >= now:
             return
         interval = self.poll_interval
-        at = (math.floor(self.platform.clock.timestamp() / interval) + 1) * interval
+        at = (math.floor(now / interval) + 1) * interval
         self._poll_at = at
         generation = self._generation
         self.platform.scheduler.at(datetime.fromtimestamp(at, tz=timezone.utc), lambda: self._poll(generation))
