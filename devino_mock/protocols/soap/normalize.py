@@ -14,6 +14,7 @@ Only the operation element is touched; the envelope stays as the client sent it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -55,24 +56,46 @@ def _elements(parent: etree._Element):
     return (child for child in parent if isinstance(child.tag, str))
 
 
-def _fields(model: type) -> dict:
-    return model.get_flat_type_info(model)
+def _text(element: etree._Element) -> str:
+    if len(element) == 0:
+        return element.text or ""
+    return "".join(element.itertext())
 
 
-def _is_array(model: type) -> bool:
-    fields = _fields(model)
-    return len(fields) == 1 and next(iter(fields.values())).Attributes.max_occurs > 1
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    tag: str  # `{namespace}name`
+    model: type
+    kind: str  # complex, array, string, date or value
+    repeated: bool
 
 
-def _field_for(name: str, lookup: dict[str, str]) -> str | None:
+def _kind(model: type) -> str:
+    if issubclass(model, ComplexModelBase):
+        fields = list(model.get_flat_type_info(model).values())
+        return "array" if len(fields) == 1 and fields[0].Attributes.max_occurs > 1 else "complex"
+    if issubclass(model, Unicode):
+        return "string"
+    return "date" if issubclass(model, DateTime) else "value"
+
+
+@functools.lru_cache(maxsize=None)
+def _shape(model: type) -> tuple[tuple[_Field, ...], dict[str, int]]:
+    """A model's fields in schema order, and lower-case name -> position."""
+    namespace = model.get_namespace()
+    fields = tuple(
+        _Field(name, f"{{{namespace}}}{name}", field, _kind(field), field.Attributes.max_occurs > 1)
+        for name, field in model.get_flat_type_info(model).items()
+    )
+    return fields, {field.name.lower(): index for index, field in enumerate(fields)}
+
+
+def _position(name: str, lookup: dict[str, int]) -> int | None:
     key = ALIASES.get(name.lower(), name.lower())
     if key in lookup:
         return lookup[key]
     return lookup.get(key + "es")  # DestinationAddress -> DestinationAddresses
-
-
-def _text(element: etree._Element) -> str:
-    return "".join(element.itertext())
 
 
 def _date_text(raw: str) -> str:
@@ -85,56 +108,53 @@ def _date_text(raw: str) -> str:
     return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z"
 
 
-def _rebuild(source: etree._Element, model: type, tag: str) -> etree._Element | None:
+def _rebuild(source: etree._Element, field: _Field) -> etree._Element | None:
     if source.get(NIL) in ("true", "1"):
-        element = etree.Element(tag)
+        element = etree.Element(field.tag)
         element.set(NIL, "true")
         return element
-    if issubclass(model, ComplexModelBase):
-        return _rebuild_array(source, model, tag) if _is_array(model) else _rebuild_complex(source, model, tag)
-    if issubclass(model, Unicode):
-        text = _text(source)
-    else:
-        text = _text(source).strip()
-        if text and issubclass(model, DateTime):
+    if field.kind == "complex":
+        return _rebuild_complex(source, field.model, field.tag)
+    if field.kind == "array":
+        return _rebuild_array(source, field.model, field.tag)
+    text = _text(source)
+    if field.kind != "string":
+        text = text.strip()
+        if text and field.kind == "date":
             text = _date_text(text)
     if not text:
         return None
-    element = etree.Element(tag)
+    element = etree.Element(field.tag)
     element.text = text
     return element
 
 
 def _rebuild_array(source: etree._Element, model: type, tag: str) -> etree._Element | None:
-    ((item_name, _item_model),) = _fields(model).items()
-    item_tag = f"{{{model.get_namespace()}}}{item_name}"
+    ((item,), _) = _shape(model)
     items = list(_elements(source))
-    values = [_text(item).strip() for item in items] if items else _LIST_SEPARATORS.split(_text(source).strip())
+    values = [_text(i).strip() for i in items] if items else _LIST_SEPARATORS.split(_text(source).strip())
     values = [v for v in values if v]
     if not values:
         return None
     element = etree.Element(tag)
     for value in values:
-        etree.SubElement(element, item_tag).text = value
+        etree.SubElement(element, item.tag).text = value
     return element
 
 
 def _rebuild_complex(source: etree._Element, model: type, tag: str) -> etree._Element:
-    fields = _fields(model)
-    lookup = {name.lower(): name for name in fields}
-    found: dict[str, list[etree._Element]] = {name: [] for name in fields}
+    fields, lookup = _shape(model)
+    found: list[list[etree._Element]] = [[] for _ in fields]
     for child in _elements(source):
-        name = _field_for(_local(child), lookup)
-        if name is None:
+        position = _position(_local(child), lookup)
+        if position is None:
             log.warning("SOAP %s: ignoring unknown element <%s>", _local(source), _local(child))
             continue
-        found[name].append(child)
-    namespace = model.get_namespace()
+        found[position].append(child)
     element = etree.Element(tag)
-    for name, field in fields.items():
-        limit = field.Attributes.max_occurs
-        for child in found[name] if limit > 1 else found[name][:1]:
-            rebuilt = _rebuild(child, field, f"{{{namespace}}}{name}")
+    for field, children in zip(fields, found):
+        for child in children if field.repeated else children[:1]:
+            rebuilt = _rebuild(child, field)
             if rebuilt is not None:
                 element.append(rebuilt)
     return element
