@@ -220,3 +220,13 @@ def test_python_client_reads_files_and_options(devino_mock):
     assert devino_mock.ftp_file(upload["id"]) == upload
     assert devino_mock.ftp_options("test_login")["mode"] == "auto"
     assert devino_mock.ftp_options("test_login", mode="plain")["mode"] == "plain"
+
+
+def test_account_disabled_after_the_upload_rejects_the_archive(devino_mock):
+    devino_mock.add_account("later", "later1")
+    drop(devino_mock, plain_archive(), "later_20240115103000.zip", "later", "later1")
+    devino_mock.add_account("later", "later1", enabled=False)
+    devino_mock.advance(10)
+    [upload] = files(devino_mock)
+    assert (upload["status"], upload["note"]) == ("rejected", "the account 'later' is disabled or gone")
+    assert devino_mock.messages() == []
