@@ -246,6 +246,13 @@ def test_magic_numbers_reproduce_every_send_error(rest, devino_mock, number, cod
     assert devino_mock.messages() == []
 
 
+def test_quota_rule_is_forbidden_on_rest(rest, devino_mock):
+    devino_mock.add_rule(destination="79161234567", reject="quota_exceeded")
+    response = send_v2(rest, DestinationAddress="79161234567", SourceAddress="DEVINO", Data="x")
+    assert response.status_code == 403
+    assert response.json() == {"Code": 7, "Desc": "Forbidden"}
+
+
 def test_runtime_rule_rejects_a_real_looking_number(rest, devino_mock):
     devino_mock.add_rule(destination="79161234567", reject="insufficient_funds")
     assert send_v2(rest, DestinationAddress="79161234567", SourceAddress="DEVINO", Data="x").json()["Code"] == 5

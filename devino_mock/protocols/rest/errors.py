@@ -27,6 +27,7 @@ FIXED = {
     errors.InvalidSource: (6, 400, "Invalid source address"),
     errors.InvalidMessageLength: (6, 400, "Invalid message length"),
     errors.Forbidden: (7, 403, "Forbidden"),
+    errors.QuotaExceeded: (7, 403, "Forbidden"),
     errors.GatewayError: (8, 500, "Gateway error"),
     errors.InternalError: (9, 500, "Internal server error"),
 }
