@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.soap_support import (
-    FAULT_PREFIX,
     NS,
     V1,
     V2,

@@ -119,3 +119,11 @@ def test_the_server_keeps_answering_after_bad_input(devino_mock):
     for body in ("<bad", "", "<x/>"):
         post(devino_mock.url, V1, body)
     assert len(session(devino_mock.url)) == 36
+
+
+def test_documented_faults_and_bad_requests_leave_no_error_in_the_log(devino_mock, caplog):
+    caplog.set_level("DEBUG", logger="spyne")
+    call(devino_mock.url, V1, "GetSessionID", login="test_login", password="wrong")
+    call(devino_mock.url, V1, "GetMessageState", sessionID=session(devino_mock.url))
+    call(devino_mock.url, V1, "SendMessageByTimeZone", sendDate="2020-01-01T00:00:00", validity="abc")
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []

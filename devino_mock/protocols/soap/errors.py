@@ -44,11 +44,6 @@ def server_fault(message: str) -> AsmxFault:
     return AsmxFault(faultcode="Server", faultstring=PROCESS_PREFIX + message)
 
 
-def client_fault(message: str) -> AsmxFault:
-    """A request that could not be read: soap:Client (1.1) / soap:Sender (1.2)."""
-    return AsmxFault(faultcode="Client", faultstring=READ_PREFIX + message)
-
-
 def text_of(exc: errors.PlatformError) -> str:
     if isinstance(exc, errors.MissingArgument):
         return MISSING_MESSAGE_ID if exc.name == "message_id" else MISSING_ARGUMENT
