@@ -5,8 +5,10 @@ connection sends can only end that connection: every failure is answered or clos
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
+import socket
 from typing import TYPE_CHECKING
 
 from smpp.pdu.error import PDUCorruptError, PDUParseError
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("devino_mock.smpp")
 MAX_SEQUENCE = 0x7FFFFFFF
 UNBIND_WAIT = 5.0  # real seconds to wait for unbind_resp after the SMSC unbinds (smpp.md §17.1)
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 PDUS_PER_TURN = 64  # then other connections get the loop before this one goes on
 
 
@@ -76,6 +79,7 @@ class SmppSession(asyncio.Protocol):
         self._heard_at = self._loop.time()
         self._writing_paused = False
         self._turn_pending = False
+        self._output: list[bytes] = []
         self._enquire_sequence: int | None = None
         self._unbind_sequence: int | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -91,6 +95,7 @@ class SmppSession(asyncio.Protocol):
         self._arm_idle_check()
 
     def data_received(self, data: bytes) -> None:
+        self._quick_ack()
         self._heard_at = self._loop.time()
         self._buffer += data
         if not self._turn_pending:
@@ -154,6 +159,16 @@ class SmppSession(asyncio.Protocol):
             self.transport.pause_reading()
         else:
             self.transport.resume_reading()
+
+    def _quick_ack(self) -> None:
+        """Acknowledge at once (Linux re-arms delayed ACK after every read). An ESME without
+        TCP_NODELAY, such as smpplib, holds its next small write until our ACK: with window 1
+        and receipts on, every submit_sm would wait out the 40 ms delayed-ACK timer."""
+        if _QUICKACK is not None and self.transport is not None:
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
 
     # --- inbound PDUs ----------------------------------------------------------------
 
@@ -278,6 +293,7 @@ class SmppSession(asyncio.Protocol):
         self._later("unbind", min(UNBIND_WAIT, self.settings.smpp_link_timeout), self.close)
 
     def close(self) -> None:
+        self._flush()
         if self.state is not State.CLOSED:
             self.smsc.unregister(self)
             self.state = State.CLOSED
@@ -290,8 +306,16 @@ class SmppSession(asyncio.Protocol):
         self._send(self.codec.response(command, sequence, status, **params))
 
     def _send(self, data: bytes) -> None:
-        if self.transport and not self.transport.is_closing():
-            self.transport.write(data)
+        # PDUs produced in one turn of the loop (answers to a batch of requests, the receipts
+        # they caused) leave in one write.
+        if not self._output:
+            self._loop.call_soon(self._flush)
+        self._output.append(data)
+
+    def _flush(self) -> None:
+        output, self._output = self._output, []
+        if output and self.transport and not self.transport.is_closing():
+            self.transport.write(b"".join(output))
 
     def _next_sequence(self) -> int:
         self._sequence = self._sequence % MAX_SEQUENCE + 1

@@ -61,6 +61,7 @@ DOMAIN_STATUS: dict[type[errors.PlatformError], int] = {
     errors.InvalidMessageLength: ESME_RINVMSGLEN,
     errors.GatewayError: ESME_RMSGQFUL,
     errors.InternalError: ESME_RSYSERR,
+    errors.QuotaExceeded: ESME_RSUBMITFAIL,
     errors.InvalidCredentials: ESME_RINVSYSID,
 }
 MISSING_ARGUMENT_STATUS = {
