@@ -296,3 +296,12 @@ def test_deliver_window_holds_back_the_rest(devino_mock):
             raw.read(timeout=0.3)
         raw.send_raw(raw.header(0x80000005, sequence=window[0][2], body=b"\0"))
         assert deliver_sm_fields(raw.read_until(DELIVER_SM)[3])["short_message"] == b"mo 10"
+
+
+def test_mo_with_addresses_smpp_cannot_carry_still_arrives(devino_mock):
+    with smpplib_esme(devino_mock.ports["smpp"], mode="receiver") as receiver:
+        devino_mock.incoming("test_login", "Отправитель с длинным именем", "номер", "odd addresses")
+        devino_mock.incoming("test_login", "79260000000", "79160000000", "after it")
+        first, second = receiver.read_deliveries(2)
+    assert first.short_message == b"odd addresses" and len(first.source_addr) == 20
+    assert second.short_message == b"after it"

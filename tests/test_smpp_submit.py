@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import requests
 import smpplib.gsm
+import zeep
 from aiosmpplib import PhoneNumber, SubmitSm, SubmitSmResp
 from aiosmpplib.state import NPI, TON
 from aiosmpplib.utils import split_sms_udh
@@ -178,7 +179,8 @@ def test_data_sm_with_message_payload(devino_mock):
 
 
 def test_message_is_the_platforms_own(devino_mock, rest):
-    """Visible to REST State and the control API, charged, and moved by the same clock."""
+    """Visible to REST State, SOAP GetMessageState and the control API, charged, and moved by
+    the same clock."""
     before = balance(devino_mock)
     with smpplib_esme(devino_mock.ports["smpp"]) as esme:
         status, message_id = esme.submit("Через SMPP".encode("utf-16-be"), data_coding=8)
@@ -194,6 +196,8 @@ def test_message_is_the_platforms_own(devino_mock, rest):
     state = requests.get(f"{rest}/v2/Sms/State", params={"login": "test_login", "password": "test123",
                                                          "messageId": message_id}).json()
     assert state["State"] == 0 and state["StateDescription"] == "Доставлено абоненту"
+    soap = zeep.Client(devino_mock.url + "/SmsServicev2.asmx?WSDL")
+    assert soap.service.GetMessageState("test_login", "test123", message_id).State == 0
 
 
 @pytest.mark.parametrize(("destination", "status"), [

@@ -95,7 +95,11 @@ class Dispatcher:
             receiver = ready[turn % len(ready)]
             self._turn[login] = turn + 1
             delivery = queue.popleft()
-            sequence = receiver.deliver(delivery)
+            try:
+                sequence = receiver.deliver(delivery)
+            except Exception:  # a deliver_sm that cannot be encoded must not block the queue
+                log.exception("SMPP %s %s for %s dropped", delivery.kind, delivery.id, login)
+                continue
             self._arm_timeout(receiver, sequence, delivery)
 
     def _arm_timeout(self, receiver: Receiver, sequence: int, delivery: Delivery) -> None:

@@ -66,10 +66,10 @@ def receipt_params(message: Message, index: int, status: int, at: datetime) -> d
         "service_type": "",
         "source_addr_ton": smpp.get("dest_ton", 1),
         "source_addr_npi": smpp.get("dest_npi", 1),
-        "source_addr": message.destination[:20],
+        "source_addr": message.destination.encode("ascii", "replace")[:20],
         "dest_addr_ton": smpp.get("source_ton", 5),
         "dest_addr_npi": smpp.get("source_npi", 1),
-        "destination_addr": message.source[:20],
+        "destination_addr": message.source.encode("ascii", "replace")[:20],
         "esm_class": 0x04,  # SMSC delivery receipt
         "protocol_id": 0,
         "priority_flag": 0,

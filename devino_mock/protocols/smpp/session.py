@@ -277,8 +277,9 @@ class SmppSession(asyncio.Protocol):
 
     def deliver(self, delivery: Delivery) -> int:
         sequence = self._next_sequence()
+        pdu = self.codec.request("deliver_sm", sequence, **delivery.params)
         self.outstanding[sequence] = delivery
-        self._send(self.codec.request("deliver_sm", sequence, **delivery.params))
+        self._send(pdu)
         return sequence
 
     def unbind(self) -> None:

@@ -211,10 +211,15 @@ class Smsc:
     # --- receipts and MO -----------------------------------------------------------
 
     def on_event(self, event: Event) -> None:
-        if isinstance(event, StatusChanged):
-            self._receipts(event)
-        elif isinstance(event, IncomingReceived) and event.incoming.channel == "sms":
-            self._mo(event)
+        # Runs inside whatever platform call caused the event (a REST send, a clock advance):
+        # a failure here is logged, never passed to that caller.
+        try:
+            if isinstance(event, StatusChanged):
+                self._receipts(event)
+            elif isinstance(event, IncomingReceived) and event.incoming.channel == "sms":
+                self._mo(event)
+        except Exception:
+            log.exception("SMPP: no deliver_sm for %r", event)
 
     def _receipts(self, event: StatusChanged) -> None:
         message = event.message
@@ -235,15 +240,20 @@ class Smsc:
         for short_message in outgoing.short_messages:
             params = {
                 "service_type": "", "source_addr_ton": 1, "source_addr_npi": 1,
-                "source_addr": incoming.source[:20],
+                "source_addr": _address(incoming.source),
                 "dest_addr_ton": 0 if short_code else 1, "dest_addr_npi": 1,
-                "destination_addr": incoming.destination[:20],
+                "destination_addr": _address(incoming.destination),
                 "esm_class": 0x40 if outgoing.esm_class_udhi else 0x00,
                 "protocol_id": 0, "priority_flag": 0, "schedule_delivery_time": "", "validity_period": "",
                 "registered_delivery": 0, "replace_if_present_flag": 0, "data_coding": outgoing.data_coding,
                 "sm_default_msg_id": 0, "short_message": short_message,
             }
             self.dispatcher.enqueue(Delivery(incoming.login, "mo", params, stamp))
+
+
+def _address(value: str) -> bytes:
+    """An address as the 21-octet C string of SMPP 3.4 allows it."""
+    return value.encode("ascii", "replace")[:20]
 
 
 def _field(value: bytes | str | None) -> str:
