@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from lxml import etree
+from spyne.interface.wsdl import Wsdl11
 
 from devino_mock.core.platform import Platform
 from devino_mock.protocols.soap.envelope import (
@@ -111,8 +112,6 @@ class AsmxService:
 
     def wsdl(self, location: str) -> bytes:
         if self._wsdl_template is None:
-            from spyne.interface.wsdl import Wsdl11
-
             document = Wsdl11(self.endpoints[SOAP11].app.interface)
             document.build_interface_document(location)
             self._wsdl_template = asmx_template(document.get_interface_document(), self.spec.name)
