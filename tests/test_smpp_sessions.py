@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 
 import pytest
 import smpplib.exceptions
 import smpplib.smpp
-from aiosmpplib import EnquireLinkResp
-from aiosmpplib.state import BindMode
+from aiosmpplib import EnquireLinkResp, PhoneNumber, SubmitSm, SubmitSmResp
+from aiosmpplib.state import NPI, TON, BindMode
 
 from devino_mock.config import Settings
 from devino_mock.server import BackgroundEmulator
@@ -214,6 +215,22 @@ def test_many_concurrent_sessions(devino_mock):
     flat = [i for batch in ids for i in batch]
     assert len(set(flat)) == 320 and all(flat)
     assert len(devino_mock.messages(transport="smpp")) == 320
+
+
+async def test_many_concurrent_aiosmpplib_sessions(devino_mock):
+    for n in range(4):
+        devino_mock.add_account(f"aio{n}", "pw")
+
+    async def work(login: str) -> list[str]:
+        async with AioEsme(devino_mock.ports["smpp"], login=login, password="pw") as esme:
+            for n in range(5):
+                await esme.send(SubmitSm(short_message=f"{login} {n}", source=PhoneNumber("DEVINO", TON.ALPHANUMERIC, NPI.ISDN),
+                                         destination=PhoneNumber("79161234567", TON.INTERNATIONAL, NPI.ISDN)))
+            return [(await esme.next(SubmitSmResp)).message_id for _ in range(5)]
+
+    ids = await asyncio.gather(*(work(f"aio{n}") for n in range(4) for _ in range(2)))
+    assert len({i for batch in ids for i in batch}) == 40
+    assert len(devino_mock.messages(transport="smpp")) == 40
 
 
 def test_a_misbehaving_session_does_not_disturb_others(devino_mock):

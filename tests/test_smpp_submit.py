@@ -49,6 +49,17 @@ def test_data_codings_are_decoded(devino_mock, data_coding, payload, text, encod
     assert message["extra"]["smpp"]["data_coding"] == data_coding
 
 
+@pytest.mark.parametrize(("encoding", "text"), [
+    ("gsm0338", "GSM: @£$¥ {[~]} €"), ("ascii", "IA5 text"), ("latin_1", "Grüße, Émile"),
+    ("iso8859_5", "Кириллица ISO"), ("ucs2", "Юникод 😀"),
+])
+async def test_aiosmpplib_encodings(devino_mock, encoding, text):
+    async with AioEsme(devino_mock.ports["smpp"]) as esme:
+        await esme.send(SubmitSm(short_message=text, source=ALPHA, destination=MSISDN, encoding=encoding))
+        assert (await esme.next(SubmitSmResp)).command_status == 0
+    assert only_message(devino_mock)["text"] == text
+
+
 @pytest.mark.parametrize("data_coding", [2, 4, 0xF4])
 def test_binary_data_is_kept_as_hex_and_billed_by_octets(devino_mock, data_coding):
     data = bytes(range(150))
