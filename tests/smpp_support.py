@@ -14,7 +14,7 @@ import smpplib.consts
 from aiosmpplib import ESME
 from aiosmpplib.broker import SimpleBroker
 from aiosmpplib.hook import AbstractHook
-from aiosmpplib.state import BindMode
+from aiosmpplib.state import BindMode, SmppError
 from smpp.pdu import operations, pdu_types
 from smpp.pdu.pdu_encoding import PDUEncoder
 
@@ -157,8 +157,6 @@ class AioEsme:
 
 async def aio_bind_status(port: int, login: str, password: str, mode: BindMode = BindMode.TRANSCEIVER) -> int:
     """The command_status aiosmpplib's connect() gets for this bind."""
-    from aiosmpplib.state import SmppError
-
     esme = ESME("127.0.0.1", port, login, password, bind_mode=mode, log_level="CRITICAL",
                 socket_timeout=READ_TIMEOUT)
     try:

@@ -11,7 +11,7 @@ from aiosmpplib import DeliverSm, PhoneNumber, SubmitSm, SubmitSmResp
 from aiosmpplib.state import NPI, TON, BindMode
 
 from tests.smpp_support import (
-    DELIVER_SM, PHONE, SENDER, AioEsme, c_string, raw_esme, smpplib_esme,
+    DELIVER_SM, PHONE, SENDER, AioEsme, c_string, raw_esme, smpplib_esme, submit_sm_body,
 )
 
 RECEIPT = re.compile(r"^id:(\d+) sub:001 dlvrd:(\d{3}) submit date:(\d{10}) done date:(\d{10}) "
@@ -92,8 +92,6 @@ def test_failure_receipts(devino_mock, destination, stat, state, err):
 
 
 def _body(destination: str, registered_delivery: int = 1, text: bytes = b"Hello") -> bytes:
-    from tests.smpp_support import submit_sm_body
-
     return submit_sm_body(destination=destination, registered_delivery=registered_delivery, short_message=text)
 
 
@@ -200,7 +198,7 @@ def test_query_sm_for_another_accounts_message_fails(devino_mock):
 def test_cancel_replace_and_submit_multi_are_refused_as_documented(devino_mock, command_id, status):
     with raw_esme(devino_mock.ports["smpp"]) as raw:
         raw.send_raw(raw.header(command_id, body=b"\0" * 20))
-        assert raw.read() [:2] == (0x80000000 | command_id, status)
+        assert raw.read()[:2] == (0x80000000 | command_id, status)
         raw.send_raw(raw.header(0x15))
         assert raw.read()[:2] == (0x80000015, 0)  # the session goes on
 

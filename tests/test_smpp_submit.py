@@ -4,13 +4,13 @@ status machine as REST."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 import smpplib.gsm
 import zeep
 from aiosmpplib import PhoneNumber, SubmitSm, SubmitSmResp
 from aiosmpplib.state import NPI, TON
 from aiosmpplib.utils import split_sms_udh
-import pytest
 
 from tests.smpp_support import (
     PHONE, SENDER, AioEsme, raw_esme, smpplib_esme, submit_sm_body, tlv,
