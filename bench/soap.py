@@ -46,7 +46,8 @@ xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
   </soap:Body>
 </soap:Envelope>""".encode()
 SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"http://ws.devinosms.com/SendMessage"'}
-REST_FORM = {"Login": "bench", "Password": "bench1", "SourceAddress": SOURCE, "DestinationAddress": NUMBER, "Data": TEXT}
+REST_FORM = {"Login": "bench", "Password": "bench1", "SourceAddress": SOURCE, "DestinationAddress": NUMBER,
+             "Data": TEXT}
 
 
 def free_port() -> int:
@@ -79,7 +80,8 @@ def start_emulator() -> tuple[subprocess.Popen, int]:
 
 def start_bare_spyne() -> tuple[subprocess.Popen, int]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(HERE / "bare_spyne.py"), str(port)], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, str(HERE / "bare_spyne.py"), str(port)],
+                               stdout=subprocess.PIPE, text=True)
     process.stdout.readline()
     return process, port
 
@@ -125,7 +127,8 @@ def main() -> None:
     try:
         for _ in range(args.rounds):  # interleaved, so drift in machine load hits every side
             for name, (url, expect, request) in loads.items():
-                best[name] = max(best[name], asyncio.run(hammer(url, args.requests, args.concurrency, expect, **request)))
+                rate = asyncio.run(hammer(url, args.requests, args.concurrency, expect, **request))
+                best[name] = max(best[name], rate)
     finally:
         for process in (emulator, bare):
             process.terminate()
@@ -135,7 +138,8 @@ def main() -> None:
     print(f"SOAP 1.1 SendMessage (SmsServicev2.asmx): {best['soap']:8,.0f} req/s")
     print(f"REST v2 Sms/Send:                         {best['rest']:8,.0f} req/s")
     print(f"spyne bare pipeline, same SendMessage:    {best['bare']:8,.0f} req/s")
-    print(f"ratio SOAP / REST: {best['soap'] / best['rest']:.2f}   SOAP / bare spyne: {best['soap'] / best['bare']:.2f}")
+    print(f"ratio SOAP / REST: {best['soap'] / best['rest']:.2f}   "
+          f"SOAP / bare spyne: {best['soap'] / best['bare']:.2f}")
 
 
 if __name__ == "__main__":

@@ -68,14 +68,16 @@ www.w3.org/2001/XMLSchema" xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/
 $tail = '</soap:Body></soap:Envelope>';
 $url = $argv[1] . '/SmsService.asmx';
 $results = post($url, 'http://ws.devinosms.com/GetSessionID', $head .
-    '<GetSessionID xmlns="http://ws.devinosms.com"><login>test_login</login><password>test123</password></GetSessionID>' . $tail);
+    '<GetSessionID xmlns="http://ws.devinosms.com"><login>test_login</login>' .
+    '<password>test123</password></GetSessionID>' . $tail);
 $session = $results[3]['value'];
 $results = post($url, 'http://ws.devinosms.com/SendMessage', $head . '<SendMessage xmlns="http://ws.devinosms.com">
     <sessionID>' . $session . '</sessionID><message><Data>hi</Data>
     <DestinationAddresses><string>79161234567</string><string>79161234568</string></DestinationAddresses>
     <SourceAddress>DEVINO</SourceAddress><ReceiptRequested>true</ReceiptRequested></message></SendMessage>' . $tail);
 $ids = array($results[4]['value'], $results[5]['value']);
-$results = post($url, 'http://ws.devinosms.com/GetMessageState', $head . '<GetMessageState xmlns="http://ws.devinosms.com">
+$results = post($url, 'http://ws.devinosms.com/GetMessageState', $head .
+    '<GetMessageState xmlns="http://ws.devinosms.com">
     <sessionID>' . $session . '</sessionID><messageID>' . $ids[0] . '</messageID></GetMessageState>' . $tail);
 $state = $results[4]['value'];
 $results = post($url, 'http://ws.devinosms.com/GetBalance', $head . '<GetBalance xmlns="http://ws.devinosms.com">
@@ -94,8 +96,8 @@ def run_php(tmp_path, source: str, *args: str) -> dict:
 
 
 def test_php_has_the_extensions_the_clients_need():
-    done = subprocess.run([PHP, "-r", "echo json_encode(array(extension_loaded('soap'), function_exists('xml_parse_into_struct')));"],
-                          capture_output=True, text=True, timeout=30)
+    probe = "echo json_encode(array(extension_loaded('soap'), function_exists('xml_parse_into_struct')));"
+    done = subprocess.run([PHP, "-r", probe], capture_output=True, text=True, timeout=30)
     assert json.loads(done.stdout) == [True, True], "install php-soap and php-xml"
 
 

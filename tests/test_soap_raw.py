@@ -22,10 +22,12 @@ from tests.soap_support import (
     session,
 )
 
-SOAP11_HEAD = ('<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+SOAP11_HEAD = ('<?xml version="1.0" encoding="utf-8"?>'
+               '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
                'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
                '<soap:Body>')
-SOAP12_HEAD = SOAP11_HEAD.replace("http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope")
+SOAP12_HEAD = SOAP11_HEAD.replace("http://schemas.xmlsoap.org/soap/envelope/",
+                                  "http://www.w3.org/2003/05/soap-envelope")
 TAIL = "</soap:Body></soap:Envelope>"
 
 
@@ -61,17 +63,19 @@ def test_documented_v1_examples_over_soap12(devino_mock):
     assert (len(by_zone), len(sent), len(to_addresses)) == (1, 2, 1)
     devino_mock.advance(3)
     state = call(url, V1, "GetMessageState", "1.2", sessionID=sid, messageID=sent[1]).result("GetMessageState")
-    assert [(child.tag.split("}")[1], child.text) for child in state][0::4] == [("State", "0"), ("StateDescription",
-                                                                                                 "Сообщение доставлено")]
+    assert [(child.tag.split("}")[1], child.text) for child in state][0::4] == [
+        ("State", "0"), ("StateDescription", "Сообщение доставлено")]
     stats = call(url, V1, "GetStatistics", "1.2", sessionId=sid, startDateTime=iso(now - timedelta(days=1)),
                  endDateTime=iso(now + timedelta(days=1))).result("GetStatistics")
     assert [(child.tag.split("}")[1], child.text) for child in stats] == [
         ("Sent", "0"), ("Delivered", "4"), ("Errors", "0"), ("InProcess", "0"), ("Expired", "0"), ("Rejected", "0")]
     devino_mock.incoming("test_login", "79031112233", "79160000000", "входящее")
-    inbox = call(url, V1, "GetIncomingMessages", "1.2", sessionID=sid, maxDateUTC=iso(utc_now(devino_mock) + timedelta(minutes=1)),
+    inbox = call(url, V1, "GetIncomingMessages", "1.2", sessionID=sid,
+                 maxDateUTC=iso(utc_now(devino_mock) + timedelta(minutes=1)),
                  minDateUTC=iso(now - timedelta(hours=1))).result("GetIncomingMessages")
     [item] = inbox
-    assert [child.tag.split("}")[1] for child in item] == ["Data", "SourceAddress", "DestinationAddress", "CreatedDateUtc"]
+    assert [child.tag.split("}")[1] for child in item] == [
+        "Data", "SourceAddress", "DestinationAddress", "CreatedDateUtc"]
     assert item[0].text == "входящее"
 
 
@@ -108,7 +112,8 @@ def test_exact_soap11_answer_and_the_php_index_client(devino_mock):
                 "<string>79161234567</string><string>79161234568</string></DestinationAddresses>"
                 "<SourceAddress>DEVINO</SourceAddress><ReceiptRequested>true</ReceiptRequested>")
     entries = parse_into_struct(sent.text)
-    assert entries[3]["tag"] == "SENDMESSAGERESULT" and [entries[4]["value"], entries[5]["value"]] == sent.strings("SendMessage")
+    assert entries[3]["tag"] == "SENDMESSAGERESULT"
+    assert [entries[4]["value"], entries[5]["value"]] == sent.strings("SendMessage")
     state = call(devino_mock.url, V1, "GetMessageState", sessionID=sid, messageID=entries[4]["value"])
     assert parse_into_struct(state.text)[4] == {"tag": "STATE", "type": "complete", "level": 5, "value": "-2"}
     assert state.text.startswith(SOAP11_HEAD + '<GetMessageStateResponse xmlns="http://ws.devinosms.com">'
@@ -177,7 +182,8 @@ def test_the_php_curl_client_envelopes(devino_mock):
         f'<SendMessage xmlns="{NS}">\n              <sessionID>{sid}</sessionID>\n\t      <message>\n'
         "                <Data>hi</Data>\n                <DestinationAddresses>89161234567</DestinationAddresses>\n"
         "                <SourceAddress>DEVINO</SourceAddress>\n                <ReceiptRequested></ReceiptRequested>\n"
-        "              </message>\n            </SendMessage>")), headers={"SOAPAction": "http://ws.devinosms.com/SendMessage"})
+        "              </message>\n            </SendMessage>")),
+        headers={"SOAPAction": "http://ws.devinosms.com/SendMessage"})
     [message_id] = sent.strings("SendMessage")
     assert devino_mock.message(message_id)["destination"] == "79161234567"
     state = post(devino_mock.url, V1, php_envelope.format(body=(

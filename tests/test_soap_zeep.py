@@ -142,7 +142,8 @@ def test_statistics_count_segments_by_state(soap):
     soap.mock.advance(3)
     start, end = now(soap.mock) - timedelta(hours=1), now(soap.mock) + timedelta(hours=1)
     stats = soap.v2.GetStatistics("test_login", "test123", start, end)
-    assert (stats.Sent, stats.Delivered, stats.Errors, stats.InProcess, stats.Expired, stats.Rejected) == (2, 2, 0, 0, 0, 2)
+    counts = (stats.Sent, stats.Delivered, stats.Errors, stats.InProcess, stats.Expired, stats.Rejected)
+    assert counts == (2, 2, 0, 0, 0, 2)
     session = soap.v1.GetSessionID("test_login", "test123")
     assert serialize_object(soap.v1.GetStatistics(session, start, end), dict) == serialize_object(stats, dict)
     empty = soap.v1.GetStatistics(session, datetime(2020, 1, 1), datetime(2020, 3, 1))
@@ -209,8 +210,8 @@ def test_sessions_expire_after_120_minutes(soap):
     assert fault_of(soap, soap.v1.GetBalance, session).message == FAULT_PREFIX + "SessionID expired"
 
 
-@pytest.mark.parametrize(("session", "text"), [("abc", "Invalid session id"), (None, "Argument cannot be null or empty"),
-                                               ("A" * 36, "SessionID expired")])
+@pytest.mark.parametrize(("session", "text"), [
+    ("abc", "Invalid session id"), (None, "Argument cannot be null or empty"), ("A" * 36, "SessionID expired")])
 def test_bad_session_ids(soap, session, text):
     assert fault_of(soap, soap.v1.GetBalance, session).message == FAULT_PREFIX + text
 
@@ -255,8 +256,8 @@ def test_at_most_a_thousand_recipients(soap):
 
 def test_statistics_range_faults(soap):
     start = datetime(2024, 1, 1)
-    assert fault_of(soap, soap.v2.GetStatistics, "test_login", "test123", start, start + timedelta(days=91)).message == \
-        FAULT_PREFIX + "Нельзя указывать диапазон дат более 90 дней."
+    too_long = fault_of(soap, soap.v2.GetStatistics, "test_login", "test123", start, start + timedelta(days=91))
+    assert too_long.message == FAULT_PREFIX + "Нельзя указывать диапазон дат более 90 дней."
     assert fault_of(soap, soap.v2.GetStatistics, "test_login", "test123", start, start - timedelta(days=1)).message == \
         FAULT_PREFIX + "Invalid argument"
     assert fault_of(soap, soap.v2.GetStatistics, "test_login", "bad", start, start).message == \
