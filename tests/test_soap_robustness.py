@@ -130,3 +130,14 @@ def test_documented_faults_and_bad_requests_leave_no_error_in_the_log(devino_moc
     call(devino_mock.url, V1, "GetMessageState", sessionID=session(devino_mock.url))
     call(devino_mock.url, V1, "SendMessageByTimeZone", sendDate="2020-01-01T00:00:00", validity="abc")
     assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+
+def test_text_xml_cannot_carry_is_a_fault_not_a_crash(devino_mock):
+    """An incoming SMS (injected over JSON) with a control character XML 1.0 cannot hold:
+    ASP.NET's serialiser refuses it too; the answer is a SOAP fault, and the server goes on."""
+    devino_mock.incoming("test_login", "79031112233", "79160000000", "bell\u0007")
+    answer = call(devino_mock.url, V1, "GetIncomingMessages", sessionID=session(devino_mock.url),
+                  maxDateUTC="2100-01-01T00:00:00", minDateUTC=devino_mock.now()[:19])
+    assert (answer.status, answer.fault_code) == (500, "soap:Server")
+    assert answer.fault_text == "Server was unable to process request. ---> Internal server error"
+    assert len(session(devino_mock.url)) == 36

@@ -152,8 +152,11 @@ class SoapEndpoint(HttpBase):
         ctx = AiohttpMethodContext(self, request, self.app.out_protocol.mime_type)
         ctx.transport.envelope = envelope
         ctx.udc = call
-        p_ctx = self.generate_contexts(ctx)[0]
+        # The context is not close()d: besides closing MIME attachments (none here) that runs a
+        # full gc.collect() up to once a second, a pause for every listener on the loop that
+        # grows with the number of stored messages.
         try:
+            p_ctx = self.generate_contexts(ctx)[0]
             if p_ctx.in_error is None:
                 self.get_in_object(p_ctx)
             if p_ctx.in_error is not None:
@@ -164,8 +167,5 @@ class SoapEndpoint(HttpBase):
             self.get_out_string(p_ctx)
             return Answer(200, self.version, b"".join(p_ctx.out_string))
         except Exception:  # a bug must reach the client as a SOAP fault, never as a traceback
-            log.exception("SOAP %s failed", etree.QName(envelope).localname)
+            log.exception("SOAP request to %s failed", self.app.name)
             return fault_answer(self.version, "Server", PROCESS_PREFIX + INTERNAL)
-        # No p_ctx.close(): besides closing MIME attachments (SOAP here has none) it runs a full
-        # gc.collect() up to once a second, a pause for every listener on the loop that grows
-        # with the number of stored messages.
