@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from devino_mock.core import errors
 from devino_mock.core.messages import SMS_STATUS_TEXT, UNKNOWN
-from devino_mock.core.platform import DEFAULT_VALIDITY_MINUTES, Credentials, Platform, SmsRequest
+from devino_mock.core.platform import Credentials, Platform, SmsRequest
 from devino_mock.protocols.soap.errors import STATISTICS_RANGE, server_fault
 from devino_mock.protocols.soap.models import (
     ArrayOfIncomingMessage,
@@ -73,17 +73,6 @@ def _send_instant(value: datetime | None) -> datetime | None:
     return value
 
 
-def _check_calendar(send_at: datetime | None, validity: int | None) -> None:
-    """A send date whose expiry falls beyond year 9999 is an invalid argument. Checked before
-    the core call: the core would fail computing the expiry after charging the account."""
-    if send_at is None:
-        return
-    try:
-        send_at + timedelta(minutes=max(validity or 0, DEFAULT_VALIDITY_MINUTES), days=2)
-    except OverflowError:
-        raise errors.InvalidArgument("sendDate") from None
-
-
 def _required_date(value: datetime | None) -> datetime:
     # An absent xs:dateTime deserialises to DateTime.MinValue in ASP.NET.
     return DOTNET_MIN_DATE if value is None else as_utc(value)
@@ -109,14 +98,12 @@ def send(
     validity: int | None,
     receipt_requested: bool | None = None,
 ) -> ArrayOfString:
-    send_at = _send_instant(send_at)
-    _check_calendar(send_at, validity)
     request = SmsRequest(
         source=source,
         destinations=[d for d in destinations or [] if d is not None],
         text=text,
         transport=call.transport,
-        send_at=send_at,
+        send_at=_send_instant(send_at),
         by_timezone=by_timezone,
         validity_minutes=validity,
         max_recipients=MAX_RECIPIENTS,
