@@ -4,7 +4,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DEVINO_MOCK_HOST=0.0.0.0
+    DEVINO_MOCK_HOST=0.0.0.0 \
+    DEVINO_MOCK_FTP_PASSIVE_PORTS=30000-30009
 
 WORKDIR /opt/devino-mock
 COPY pyproject.toml README.md ./
@@ -15,8 +16,8 @@ RUN pip install . \
 USER devino
 WORKDIR /home/devino
 
-# HTTP (REST, SOAP, XML, JSON APIs, /_mock/), SMPP, SMTP, FTP control
-EXPOSE 8080 2775 2525 2121
+# HTTP (REST, SOAP, XML, JSON APIs, /_mock/), SMPP, SMTP, FTP control, FTP passive data
+EXPOSE 8080 2775 2525 2121 30000-30009
 
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 CMD ["devino-mock", "healthcheck"]
 
