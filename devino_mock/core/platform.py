@@ -254,7 +254,7 @@ class Platform:
             raise errors.InvalidArgument("send_at", "send date more than a year ahead")
         for kind in ("invalid_argument", "gateway_error", "internal_error", "quota_exceeded"):
             if kind in rejects:
-                raise errors.REJECTIONS[kind]("rule") if kind != "invalid_argument" else errors.InvalidArgument("rule")
+                raise errors.REJECTIONS[kind]("rule")
         return account, numbers, outcomes, parts, cost
 
     def send_sms(self, credentials: Credentials, request: SmsRequest) -> list[Message]:
