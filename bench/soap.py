@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ import urllib.request
 from pathlib import Path
 
 import aiohttp
+
+from common import free_port, wait_healthy
 
 HERE = Path(__file__).resolve().parent
 ACCOUNT = {"login": "bench", "password": "bench1", "balance": "100000000"}
@@ -48,23 +49,6 @@ xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
 SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"http://ws.devinosms.com/SendMessage"'}
 REST_FORM = {"Login": "bench", "Password": "bench1", "SourceAddress": SOURCE, "DestinationAddress": NUMBER,
              "Data": TEXT}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.01)
-    raise RuntimeError(f"{url} never became healthy")
 
 
 def start_emulator() -> tuple[subprocess.Popen, int]:

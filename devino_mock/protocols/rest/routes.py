@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Awaitable, Callable
+from typing import Callable
 
 from aiohttp import web
 
