@@ -1,10 +1,14 @@
-"""What the benchmarks share: free ports and waiting for an emulator to turn healthy."""
+"""What the benchmarks share: free ports, waiting for an emulator to turn healthy, and a
+concurrent HTTP load that reports requests per second."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 import urllib.request
+
+import aiohttp
 
 
 def free_port() -> int:
@@ -22,3 +26,26 @@ def wait_healthy(url: str, deadline: float) -> None:
         except OSError:
             time.sleep(0.005)
     raise RuntimeError(f"{url} never became healthy")
+
+
+async def hammer(url: str, total: int, concurrency: int, expect: bytes, **request) -> float:
+    """POST `total` requests from `concurrency` workers; every answer must be 200 and contain
+    `expect`. Returns requests per second, connections opened beforehand."""
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        remaining = iter(range(total))
+
+        async def one() -> None:
+            async with session.post(url, **request) as response:
+                body = await response.read()
+                if response.status != 200 or expect not in body:
+                    raise RuntimeError(f"{url}: {response.status}: {body[:300]!r}")
+
+        async def worker() -> None:
+            for _ in remaining:
+                await one()
+
+        await asyncio.gather(*(one() for _ in range(concurrency)))  # warm-up: connections open
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return total / (time.perf_counter() - began)

@@ -20,9 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-import aiohttp
-
-from common import free_port, wait_healthy
+from common import free_port, hammer, wait_healthy
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,26 +39,6 @@ def start_bare() -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen([sys.executable, str(HERE / "bare_server.py"), str(port)], stdout=subprocess.PIPE, text=True)
     process.stdout.readline()
     return process, port
-
-
-async def hammer(url: str, form: dict, total: int, concurrency: int) -> float:
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        remaining = iter(range(total))
-
-        async def worker() -> None:
-            for _ in remaining:
-                async with session.post(url, data=form) as response:
-                    await response.read()
-                    if response.status != 200:
-                        raise RuntimeError(f"{response.status}: {await response.text()}")
-
-        for _ in range(concurrency):  # warm-up: connections open
-            async with session.post(url, data=form) as response:
-                await response.read()
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return total / (time.perf_counter() - began)
 
 
 def main() -> None:
@@ -88,8 +66,8 @@ def main() -> None:
         bare_url = f"http://127.0.0.1:{bare_port}/rest/v2/Sms/Send"
         rounds = []
         for _ in range(2):  # interleaved, so drift in machine load hits both sides
-            rounds.append((asyncio.run(hammer(send_url, form, args.requests, args.concurrency)),
-                           asyncio.run(hammer(bare_url, form, args.requests, args.concurrency))))
+            rounds.append((asyncio.run(hammer(send_url, args.requests, args.concurrency, b'["', data=form)),
+                           asyncio.run(hammer(bare_url, args.requests, args.concurrency, b'["', data=form))))
     finally:
         emulator.terminate()
         bare.terminate()

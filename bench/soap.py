@@ -23,9 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-import aiohttp
-
-from common import free_port, wait_healthy
+from common import free_port, hammer, wait_healthy
 
 HERE = Path(__file__).resolve().parent
 ACCOUNT = {"login": "bench", "password": "bench1", "balance": "100000000"}
@@ -68,27 +66,6 @@ def start_bare_spyne() -> tuple[subprocess.Popen, int]:
                                stdout=subprocess.PIPE, text=True)
     process.stdout.readline()
     return process, port
-
-
-async def hammer(url: str, total: int, concurrency: int, expect: bytes, **request) -> float:
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        remaining = iter(range(total))
-
-        async def one() -> None:
-            async with session.post(url, **request) as response:
-                body = await response.read()
-                if response.status != 200 or expect not in body:
-                    raise RuntimeError(f"{url}: {response.status}: {body[:300]!r}")
-
-        async def worker() -> None:
-            for _ in remaining:
-                await one()
-
-        await asyncio.gather(*(one() for _ in range(concurrency)))  # warm-up: connections open
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return total / (time.perf_counter() - began)
 
 
 def main() -> None:
