@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import aiohttp
 
@@ -26,6 +29,15 @@ def wait_healthy(url: str, deadline: float) -> None:
         except OSError:
             time.sleep(0.005)
     raise RuntimeError(f"{url} never became healthy")
+
+
+def start_yardstick(script: str) -> tuple[subprocess.Popen, int]:
+    """Start a bench/ server script on a free port; it prints one line when it is ready."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parent / script), str(port)],
+                               stdout=subprocess.PIPE, text=True)
+    process.stdout.readline()
+    return process, port
 
 
 async def hammer(url: str, total: int, concurrency: int, expect: bytes, **request) -> float:

@@ -18,11 +18,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-from common import free_port, hammer, wait_healthy
+from common import free_port, hammer, start_yardstick, wait_healthy
 
-HERE = Path(__file__).resolve().parent
 
 
 def start_emulator() -> tuple[subprocess.Popen, int, float]:
@@ -32,13 +30,6 @@ def start_emulator() -> tuple[subprocess.Popen, int, float]:
                                 "--smtp-port", "0", "--ftp-port", "0", "--log-level", "WARNING"])
     wait_healthy(f"http://127.0.0.1:{port}/_mock/health", began + 30)
     return process, port, time.monotonic() - began
-
-
-def start_bare() -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(HERE / "bare_server.py"), str(port)], stdout=subprocess.PIPE, text=True)
-    process.stdout.readline()
-    return process, port
 
 
 def main() -> None:
@@ -56,7 +47,7 @@ def main() -> None:
         process.wait()
 
     emulator, port, _ = start_emulator()
-    bare, bare_port = start_bare()
+    bare, bare_port = start_yardstick("bare_server.py")
     try:
         request = urllib.request.Request(f"http://127.0.0.1:{port}/_mock/accounts", method="POST",
                                          data=json.dumps({"login": "bench", "password": "bench1", "balance": "100000000"}).encode())

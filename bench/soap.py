@@ -21,11 +21,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-from common import free_port, hammer, wait_healthy
+from common import free_port, hammer, start_yardstick, wait_healthy
 
-HERE = Path(__file__).resolve().parent
 ACCOUNT = {"login": "bench", "password": "bench1", "balance": "100000000"}
 TEXT, NUMBER, SOURCE = "Benchmark message", "79161234567", "DEVINO"
 SOAP_BODY = f"""<?xml version="1.0" encoding="utf-8"?>
@@ -60,14 +58,6 @@ def start_emulator() -> tuple[subprocess.Popen, int]:
     return process, port
 
 
-def start_bare_spyne() -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(HERE / "bare_spyne.py"), str(port)],
-                               stdout=subprocess.PIPE, text=True)
-    process.stdout.readline()
-    return process, port
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=6000)
@@ -76,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
 
     emulator, port = start_emulator()
-    bare, bare_port = start_bare_spyne()
+    bare, bare_port = start_yardstick("bare_spyne.py")
     loads = {
         "soap": (f"http://127.0.0.1:{port}/SmsServicev2.asmx", b"<SendMessageResult><string>",
                  {"data": SOAP_BODY, "headers": SOAP_HEADERS}),
