@@ -13,17 +13,24 @@ from aiohttp import web
 
 from devino_mock import fixtures as fixture_files
 from devino_mock.config import Settings
-from devino_mock.control.api import ControlApi
+from devino_mock.control import ControlTable, json_response
+from devino_mock.control import resources
+from devino_mock.control.sinks import Sinks
 from devino_mock.core.platform import Platform
-from devino_mock.protocols import ftp, rest, smpp, smtp, soap, xmlapi
+from devino_mock.outbound import HttpSender
+from devino_mock.protocols import ftp, rest, smpp, smtp, soap, viber, xmlapi
 from devino_mock.web import Router, make_app
 
 log = logging.getLogger("devino_mock")
 TICK_CEILING = 0.5  # seconds: the longest the ticker sleeps, so clock jumps are noticed soon
 
 
-# Socket listeners beside HTTP. Each module offers `async start(emulator, host, port)`
-# returning an object with `.port` and `async close()`.
+# The surfaces. Each protocol package offers what it has of this contract:
+#   register(router, platform)       its HTTP routes on the one HTTP port
+#   control(table, emulator)         its own /_mock/ calls (returns what `start` completes)
+#   start(emulator, host, port)      a socket listener: an object with `.port` and `async close()`
+# and adds to emulator.reset_hooks what it forgets on reset.
+HTTP_SURFACES = (rest, soap, xmlapi, viber)
 SOCKET_LISTENERS = (("smpp", smpp), ("smtp", smtp), ("ftp", ftp))
 
 
@@ -38,12 +45,31 @@ class Emulator:
         self.router = Router()
         self.ports: dict[str, int] = {}
         self.reset_hooks: list[Callable[[], None]] = []
+        self.controls: dict[str, object] = {}
         self._runner: web.AppRunner | None = None
         self._listeners: list = []
         self._ticker: asyncio.Task | None = None
-        for surface in (rest, soap, xmlapi):
+        self._sender = HttpSender()
+        for surface in HTTP_SURFACES:
             surface.register(self.router, self.platform)
-        ControlApi(self.platform, lambda: dict(self.ports), self.reset_hooks).register(self.router)
+        self.control = ControlTable()
+        resources.register(self.control, self.platform, lambda: dict(self.ports), self._reset_surfaces)
+        sinks = Sinks(self.platform)
+        sinks.register(self.control)
+        self.reset_hooks.append(sinks.reset)
+        for name, module in SOCKET_LISTENERS:
+            if hasattr(module, "control"):
+                self.controls[name] = module.control(self.control, self)
+        self.control.add("GET", "/", self._index, "every control call")
+        self.router.add_prefix("/_mock", self.control.handle)
+        self.router.add("/_mock", self.control.handle)
+
+    def _reset_surfaces(self) -> None:
+        for hook in list(self.reset_hooks):
+            hook()
+
+    async def _index(self, call) -> web.Response:
+        return json_response([{"method": m, "path": p, "summary": s} for m, p, s in self.control.routes()])
 
     async def start(self) -> None:
         s = self.settings
@@ -61,6 +87,7 @@ class Emulator:
         except BaseException:
             await self.stop()
             raise
+        self.platform.outbox.sender = self._sender
         self._ticker = asyncio.create_task(self._tick_forever(), name="devino-mock-ticker")
 
     async def _bind(self, name: str, port: int, start: Awaitable):
@@ -85,6 +112,8 @@ class Emulator:
         for listener in reversed(self._listeners):
             await listener.close()
         self._listeners.clear()
+        self.platform.outbox.sender = None
+        await self._sender.close()
         if self._runner:
             await self._runner.cleanup()
             self._runner = None

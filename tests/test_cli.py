@@ -70,7 +70,7 @@ def test_fixtures_file_adds_accounts_and_rules(tmp_path):
     with EmulatorProcess(*FREE, "--fixtures", str(fixtures)) as emulator:
         base = emulator.url
         assert requests.get(f"{base}/rest/v2/User/Balance", params={"Login": "ci", "Password": "ci1"}).json() == 7.0
-        assert requests.get(f"{base}/_mock/rules").json()[0] == {"destination": "79161234567", "status": 42, "submit_delay": 1.0, "delivery_delay": 2.0}
+        assert requests.get(f"{base}/_mock/rules").json()[0] == {"id": "f1", "channel": "sms", "destination": "79161234567", "status": 42, "submit_delay": 1.0, "delivery_delay": 2.0}
 
 
 def test_broken_fixtures_file_is_a_clear_error(tmp_path):

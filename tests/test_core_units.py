@@ -46,7 +46,9 @@ def test_parse_datetime(text, ok):
 
 def test_rule_roundtrip_and_matching():
     rule = Rule.from_dict({"destination": "7916*", "status": "expired"})
-    assert rule.to_dict() == {"destination": "7916*", "status": 46, "submit_delay": 1.0, "delivery_delay": 2.0}
+    assert rule.to_dict() == {"channel": "sms", "destination": "7916*", "status": 46, "submit_delay": 1.0,
+                              "delivery_delay": 2.0}
+    assert Rule.from_dict(rule.to_dict()) == rule
     assert rule.matches(channel="sms", login="x", source="A", destination="79161234567")
     assert not rule.matches(channel="sms", login="x", source="A", destination="79031234567")
 
@@ -64,15 +66,17 @@ def test_readme_lists_every_magic_number():
 
 def test_rule_precedence_runtime_first_then_fixture_order():
     from devino_mock.core.scenarios import Scenarios
+    from devino_mock.core.store import MemoryStore
 
     exact = Rule.from_dict({"destination": "79990000000", "status": 0})
     glob = Rule.from_dict({"destination": "7999*", "status": 69})
-    scenarios = Scenarios([exact, glob])
+    scenarios = Scenarios([exact, glob], MemoryStore())
     ask = dict(channel="sms", login="x", source="A")
-    assert scenarios.outcome(destination="79990000000", **ask).final_status == 0
-    assert scenarios.outcome(destination="79990000001", **ask).final_status == 69
-    scenarios.add(Rule.from_dict({"destination": "799900000*", "status": 42}))
-    assert scenarios.outcome(destination="79990000000", **ask).final_status == 42
-    scenarios.clear_runtime()
-    assert scenarios.outcome(destination="79990000000", **ask).final_status == 0
-    assert scenarios.outcome(destination="79161234567", **ask).final_status == 0
+    assert scenarios.outcome(destination="79990000000", **ask).status == "delivered"
+    assert scenarios.outcome(destination="79990000001", **ask).status == "rejected"
+    added = scenarios.add(Rule.from_dict({"destination": "799900000*", "status": 42}))
+    assert scenarios.outcome(destination="79990000000", **ask).status == "rejected_by_smsc"
+    assert scenarios.outcome(destination="79990000000", **{**ask, "channel": "viber"}).status == "read"
+    assert scenarios.remove(added.id) and not scenarios.remove(added.id)
+    assert scenarios.outcome(destination="79990000000", **ask).status == "delivered"
+    assert scenarios.outcome(destination="79161234567", **ask).status == "delivered"

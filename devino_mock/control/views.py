@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from devino_mock.core.messages import EMAIL_STATUS_TEXT, SMS_STATUS_TEXT, STATUS_NAMES, Incoming, Message
-from devino_mock.core.submissions import Submission
+from devino_mock.core.channels import CHANNELS, Step
+from devino_mock.core.records import Callback, Incoming, Message, Submission
 
 
 def iso(value: datetime | None) -> str | None:
@@ -14,7 +14,15 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _step(channel, step: Step) -> dict:
+    view = {"at": iso(step.at), "status": channel.view(step.status)}
+    if step.error:
+        view["error"] = step.error
+    return view
+
+
 def message_view(message: Message) -> dict:
+    channel = CHANNELS[message.channel]
     return {
         "id": message.id,
         "ids": list(message.ids),
@@ -27,9 +35,10 @@ def message_view(message: Message) -> dict:
         "segments": message.segments,
         "parts": list(message.parts),
         "encoding": message.encoding,
-        "status": message.status,
-        "status_name": _status_name(message.status),
-        "status_text": SMS_STATUS_TEXT.get(message.status, "") or EMAIL_STATUS_TEXT.get(message.status, ""),
+        "status": channel.view(message.status),
+        "status_name": message.status,
+        "status_text": channel.text(message.status),
+        "error": message.error,
         "final": message.final,
         "price": float(message.price),
         "created_at": iso(message.created_at),
@@ -37,17 +46,13 @@ def message_view(message: Message) -> dict:
         "submitted_at": iso(message.submitted_at),
         "reported_at": iso(message.reported_at),
         "expires_at": iso(message.expires_at),
-        "history": [{"at": iso(at), "status": status} for at, status in message.history],
-        "planned": [{"at": iso(at), "status": status} for at, status in message.planned],
+        "parent": message.parent,
+        "fallback": message.fallback,
+        "history": [_step(channel, s) for s in message.history],
+        "planned": [_step(channel, s) for s in message.planned],
         "extra": message.extra,
         **({"subject": message.subject} if message.subject is not None else {}),
     }
-
-
-def _status_name(status: int | str) -> str:
-    if isinstance(status, str):  # e-mail states are already names
-        return status
-    return STATUS_NAMES.get(status, "unknown")
 
 
 def submission_view(submission: Submission) -> dict:
@@ -74,4 +79,22 @@ def incoming_view(incoming: Incoming) -> dict:
         "destination": incoming.destination,
         "text": incoming.text,
         "created_at": iso(incoming.created_at),
+        "parent_id": incoming.parent_id,
+    }
+
+
+def callback_view(callback: Callback) -> dict:
+    return {
+        "id": callback.id,
+        "kind": callback.kind,
+        "login": callback.login,
+        "url": callback.url,
+        "method": callback.method,
+        "content_type": callback.content_type,
+        "body": callback.body,
+        "message_id": callback.message_id,
+        "state": callback.state,
+        "attempts": [{"at": iso(a.at), "http_status": a.http_status, "error": a.error} for a in callback.attempts],
+        "next_attempt_at": iso(callback.next_attempt_at),
+        "created_at": iso(callback.created_at),
     }

@@ -1,17 +1,20 @@
-"""The one source of time: real UTC time plus an offset the control API can advance."""
+"""The one source of time: real UTC time plus an offset the control API can advance. The offset
+is a value in the store, so a restarted emulator keeps its virtual time."""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
 
-
-MAX_ADVANCE = 100 * 365 * 86400.0  # keeps every derived date inside datetime's range
+MAX_ADVANCE = 100 * 365 * 86400.0  # one step
+MAX_OFFSET = 1000 * 365 * 86400.0  # in total: every derived date stays far inside datetime's range
+OFFSET_KEY = "clock_offset"
 
 
 class Clock:
-    def __init__(self) -> None:
-        self._offset = 0.0
+    def __init__(self, store=None) -> None:
+        self._store = store
+        self._offset = float(store.value(OFFSET_KEY, 0.0)) if store is not None else 0.0
 
     def timestamp(self) -> float:
         return time.time() + self._offset
@@ -22,10 +25,18 @@ class Clock:
     def advance(self, seconds: float) -> None:
         if not 0 <= seconds <= MAX_ADVANCE:
             raise ValueError(f"the clock moves forward by 0 to {MAX_ADVANCE:.0f} seconds at a time")
-        self._offset += seconds
+        if self._offset + seconds > MAX_OFFSET:
+            raise ValueError(f"the clock stays within {MAX_OFFSET:.0f} seconds of real time in total; "
+                             f"it is {self._offset:.0f} ahead now")
+        self._set(self._offset + seconds)
 
     def reset(self) -> None:
-        self._offset = 0.0
+        self._set(0.0)
+
+    def _set(self, offset: float) -> None:
+        self._offset = offset
+        if self._store is not None:
+            self._store.set_value(OFFSET_KEY, offset)
 
     @property
     def offset(self) -> timedelta:

@@ -1,11 +1,11 @@
-"""What the platform tells its listeners (SMPP receipts, callbacks, the web UI)."""
+"""What the platform tells its listeners (SMPP receipts, callbacks, chains, the web UI)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from devino_mock.core.messages import Incoming, Message
+from devino_mock.core.records import Attempt, Callback, Incoming, Message
 
 
 @dataclass(frozen=True)
@@ -16,9 +16,10 @@ class MessageAccepted:
 @dataclass(frozen=True)
 class StatusChanged:
     message: Message
-    previous: int
-    status: int
+    previous: str
+    status: str
     at: datetime
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -26,4 +27,10 @@ class IncomingReceived:
     incoming: Incoming
 
 
-Event = MessageAccepted | StatusChanged | IncomingReceived
+@dataclass(frozen=True)
+class CallbackAttempted:
+    callback: Callback
+    attempt: Attempt
+
+
+Event = MessageAccepted | StatusChanged | IncomingReceived | CallbackAttempted

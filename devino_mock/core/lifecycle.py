@@ -1,25 +1,21 @@
-"""The scheduler on the virtual clock and the SMS status machine (http-rest.md §7.8)."""
+"""The scheduler on the virtual clock, and how a message moves along its plan."""
 
 from __future__ import annotations
 
 import heapq
-import math
 import itertools
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
-from devino_mock.core.messages import (
-    DELIVERED, EMAIL_DELIVERED, EMAIL_NOT_SENT, EMAIL_SENT, EXPIRED, QUEUED, SENT, Message,
-)
-from devino_mock.core.scenarios import Outcome
-
-# Rejected before reaching the network: straight from the queue to the final status.
-REJECTED_IN_QUEUE = frozenset({10, 11, 41, 47, 48, 69, -98})
+from devino_mock.core.channels import CHANNELS, Step
+from devino_mock.core.records import Message
 
 
 class Scheduler:
     """Due work ordered by virtual time. Whoever reads platform state runs what is due first,
-    so state is right at any clock reading without anybody sleeping."""
+    so state is right at any clock reading without anybody sleeping. The heap is only an index:
+    the work itself is data in the store (message plans, callback retry times) and can be
+    scheduled again from there."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
@@ -43,41 +39,17 @@ class Scheduler:
         self._heap.clear()
 
 
-def sms_plan(message: Message, outcome: Outcome) -> list[tuple[datetime, int]]:
-    """The statuses a freshly accepted SMS will go through, with their times."""
-    if math.isinf(outcome.submit_delay):
-        return [(message.expires_at, EXPIRED)]
-    submit = message.send_at + timedelta(seconds=outcome.submit_delay)
-    final = outcome.final_status
-    if final in REJECTED_IN_QUEUE:
-        return [(min(submit, message.expires_at), final)]
-    if submit >= message.expires_at:
-        return [(message.expires_at, EXPIRED)]
-    plan = [(submit, SENT)]
-    report = submit + timedelta(seconds=outcome.delivery_delay)
-    if final is None or final == EXPIRED or report >= message.expires_at:
-        plan.append((message.expires_at, EXPIRED))
-    else:
-        plan.append((report, final))
-    return plan
-
-
-def email_plan(message: Message, outcome: Outcome) -> list[tuple[datetime, str]]:
-    """The states a freshly accepted e-mail goes through: NotSent -> Sent -> Delivered, on the
-    same default delays as SMS."""
-    sent = message.send_at + timedelta(seconds=outcome.submit_delay)
-    return [(sent, EMAIL_SENT), (sent + timedelta(seconds=outcome.delivery_delay), EMAIL_DELIVERED)]
-
-
-def apply_status(message: Message, status: int | str, at: datetime) -> int | str:
-    """Record one status step; returns the previous status."""
+def apply_step(message: Message, step: Step) -> str:
+    """Record one status step on the message; returns the previous status."""
+    channel = CHANNELS[message.channel]
     previous = message.status
-    message.status = status
-    message.history.append((at, status))
-    if status in (SENT, EMAIL_SENT):
-        message.submitted_at = at
-    elif status not in (QUEUED, EMAIL_NOT_SENT):
-        message.reported_at = at
-        if message.submitted_at is None and status in (DELIVERED, EMAIL_DELIVERED):
-            message.submitted_at = at
+    message.status = step.status
+    message.error = step.error
+    message.history.append(step)
+    if step.status == channel.sent:
+        message.submitted_at = step.at
+    elif step.status != channel.initial:
+        message.reported_at = step.at
+        if message.submitted_at is None and channel.is_final(step.status) and step.status == channel.default_final:
+            message.submitted_at = step.at
     return previous

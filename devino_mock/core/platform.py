@@ -1,33 +1,32 @@
-"""The platform's operations. Every protocol adapter, the control API and the pytest plugin
-call these; the documented validation order of a send lives here once."""
+"""The platform: a thin facade that wires the store, the clock, the scheduler, the rules, the
+send pipeline and the outbox, and offers the operations every protocol adapter, the control
+API and the pytest plugin call. The documented validation order lives in sending.py once."""
 
 from __future__ import annotations
 
 import copy
-import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Callable
 
 from devino_mock.core import errors
 from devino_mock.core.accounts import SESSION_LIFETIME, SESSION_RE, Account, Session, new_session_id
+from devino_mock.core.callbacks import Outbox
+from devino_mock.core.channels import CHANNELS, SMS, Step
 from devino_mock.core.clock import Clock
 from devino_mock.core.events import Event, IncomingReceived, MessageAccepted, StatusChanged
-from devino_mock.core.addresses import normalize_email
-from devino_mock.core.lifecycle import Scheduler, apply_status, email_plan, sms_plan
-from devino_mock.core.messages import EMAIL_NOT_SENT, IdSequence, Incoming, Message
+from devino_mock.core.lifecycle import Scheduler, apply_step
 from devino_mock.core.numbers import longest_prefix, normalize
-from devino_mock.core.scenarios import DELIVERED as DEFAULT_OUTCOME, Rule, Scenarios
-from devino_mock.core.store import MemoryStore
-from devino_mock.core.submissions import ACCEPTED, REJECTED, Submission
-from devino_mock.core.text import Segmentation, segment
+from devino_mock.core.records import ACCEPTED, REJECTED, Incoming, Message, Submission
+from devino_mock.core.scenarios import Rule, Scenarios
+from devino_mock.core.sending import MAX_BULK, SendPipeline, SendRequest
+from devino_mock.core.store import MemoryStore, Store
 
-MAX_TEXT = 2000
-MAX_BULK = 2999
-DEFAULT_VALIDITY_MINUTES = 2880
-MAX_SCHEDULE_AHEAD = timedelta(days=365)
 STATE_RETENTION = timedelta(hours=48)
+INCOMING_ID_START = 539_187_174
+
+SmsRequest = SendRequest  # the SMS adapters' name for it: channel "sms" is the default
 
 
 # Who is asking: a REST session id, a login and password, or an account already bound
@@ -52,23 +51,6 @@ Credentials = BySession | ByLogin | ByAccount
 
 
 @dataclass
-class SmsRequest:
-    source: str | None
-    destinations: list[str]
-    text: str | None
-    transport: str
-    send_at: datetime | None = None  # naive: wall clock, UTC or the recipient's (by_timezone)
-    by_timezone: bool = False
-    validity_minutes: int | None = None
-    max_recipients: int = MAX_BULK
-    extra: dict = field(default_factory=dict)
-    # Caller-given segmentation (a message that arrived in parts, e.g. SMPP UDH/SAR) and the
-    # ids reserved for those parts with reserve_ids(); both only for a single destination.
-    parts: tuple[str, ...] | None = None
-    ids: list[str] | None = None
-
-
-@dataclass
 class EmailRequest:
     """One transactional e-mail: sender and recipient addresses, subject and body text."""
 
@@ -88,27 +70,30 @@ class Fixtures:
 
 
 STAT_GROUPS = {
-    "Sent": {-1},
-    "Delivered": {0},
-    "Errors": {99},
-    "InProcess": {-2},
-    "Expired": {46},
-    "Rejected": {10, 11, 41, 42, 47, 48, 69, -98},
+    "Sent": {"sent"},
+    "Delivered": {"delivered"},
+    "Errors": {"unknown"},
+    "InProcess": {"queued"},
+    "Expired": {"expired"},
+    "Rejected": {"invalid_source", "invalid_destination", "destination_not_allowed", "rejected_by_smsc",
+                 "deleted", "rejected_by_platform", "rejected", "stopped"},
 }
 
 
 class Platform:
-    def __init__(self, fixtures: Fixtures, clock: Clock | None = None) -> None:
-        self.clock = clock or Clock()
-        self.store = MemoryStore()
+    def __init__(self, fixtures: Fixtures, clock: Clock | None = None, store: Store | None = None) -> None:
+        self.store = store or MemoryStore()
+        self.clock = clock or Clock(self.store)
         self.scheduler = Scheduler()
         self.fixtures = fixtures
-        self.scenarios = Scenarios(fixtures.rules)
-        self._ids = IdSequence()
-        self._incoming_ids = itertools.count(539_187_174)
-        self._submission_ids = itertools.count(1)
+        self.scenarios = Scenarios(fixtures.rules, self.store)
         self._listeners: list[Callable[[Event], None]] = []
-        self._restore_accounts()
+        self.outbox = Outbox(self.store, self.clock, self.scheduler, self._emit)
+        self.pipeline = SendPipeline(self)
+        if not self.store.accounts():
+            self._restore_accounts()
+        else:
+            self.reschedule()
 
     # --- time and events -------------------------------------------------------------
 
@@ -116,7 +101,7 @@ class Platform:
         return self.clock.now()
 
     def tick(self) -> int:
-        """Run every status step, schedule and expiry that is due on the virtual clock."""
+        """Run every status step, schedule, expiry and callback that is due on the virtual clock."""
         return self.scheduler.run_due(self.clock.timestamp())
 
     def advance(self, seconds: float) -> datetime:
@@ -132,35 +117,46 @@ class Platform:
         for listener in list(self._listeners):
             listener(event)
 
+    def emit_accepted(self, message: Message) -> None:
+        self._emit(MessageAccepted(message))
+
     def reset(self) -> None:
         self.store.clear()
         self.scheduler.clear()
-        self.scenarios.clear_runtime()
+        self.outbox.reset()
+        self.scenarios.reindex()
         self.clock.reset()
         self._restore_accounts()
+
+    def reschedule(self) -> None:
+        """Schedule again every planned step and pending callback found in the store."""
+        for message in self.store.messages():
+            if message.planned:
+                self.plan(message, list(message.planned))
+        self.outbox.reschedule()
 
     # --- accounts and sessions -------------------------------------------------------
 
     def _restore_accounts(self) -> None:
         for account in self.fixtures.accounts:
-            self.store.accounts[account.login] = copy.deepcopy(account)
+            self.store.save_account(copy.deepcopy(account))
 
     def upsert_account(self, account: Account) -> Account:
-        self.store.accounts[account.login] = account
+        self.store.save_account(account)
         return account
 
     def accounts(self) -> list[Account]:
-        return list(self.store.accounts.values())
+        return self.store.accounts()
 
     def account(self, login: str) -> Account | None:
-        return self.store.accounts.get(login)
+        return self.store.account(login)
 
     def authenticate(self, login: str | None, password: str | None) -> Account:
         if not login:
             raise errors.MissingArgument("login")
         if password is None or password == "":
             raise errors.MissingArgument("password")
-        account = self.store.accounts.get(login)
+        account = self.store.account(login)
         if account is None or account.password != password:
             raise errors.InvalidCredentials()
         return account
@@ -168,7 +164,7 @@ class Platform:
     def open_session(self, login: str | None, password: str | None) -> str:
         account = self.authenticate(login, password)
         session_id = new_session_id()
-        self.store.sessions[session_id] = Session(session_id, account.login, self.now() + SESSION_LIFETIME)
+        self.store.save_session(Session(session_id, account.login, self.now() + SESSION_LIFETIME))
         return session_id
 
     def resolve(self, credentials: Credentials) -> Account:
@@ -180,14 +176,14 @@ class Platform:
                 raise errors.MissingArgument("session")
             if not SESSION_RE.match(session_id):
                 raise errors.MalformedSession()
-            session = self.store.sessions.get(session_id.upper())
+            session = self.store.session(session_id.upper())
             if session is None or session.expires_at <= self.now():
                 raise errors.SessionExpired()
-            account = self.store.accounts.get(session.login)
+            account = self.store.account(session.login)
             if account is None:
                 raise errors.SessionExpired()
         else:
-            account = self.store.accounts.get(credentials.login)
+            account = self.store.account(credentials.login)
             if account is None:
                 raise errors.InvalidCredentials()
         if not account.enabled:
@@ -205,208 +201,113 @@ class Platform:
 
     def reserve_ids(self, count: int) -> list[str]:
         """Consecutive segment ids for a message still arriving in parts: a protocol answers
-        each part with its id now and passes them to send_sms (SmsRequest.ids) when complete."""
-        return self._ids.take(count)
+        each part with its id now and passes them to send (SendRequest.ids) when complete."""
+        return [str(i) for i in self.store.next_ids("segment", count, 579_700_000_000_000_001)]
 
-    def check_sms(self, credentials: Credentials, request: SmsRequest) -> None:
-        """Validate a send exactly as send_sms does, charging and storing nothing."""
-        self._validate_sms(credentials, request)
+    def check(self, credentials: Credentials, request: SendRequest) -> None:
+        """Validate a send exactly as send does, charging and storing nothing."""
+        self.pipeline.check(credentials, request)
 
-    def _validate_sms(self, credentials: Credentials, request: SmsRequest):
-        """The documented validation order (http-rest.md §1.12)."""
-        if not request.destinations or not any(d and d.strip() for d in request.destinations):
-            raise errors.MissingArgument("destination")
-        if not request.text:
-            raise errors.MissingArgument("text")
-        if not request.source or not request.source.strip():
-            raise errors.MissingArgument("source")
-        account = self.resolve(credentials)
-        self.tick()
-        source = request.source.strip()
-        channel = "sms"
-        numbers = [normalize(d) for d in request.destinations]
-        outcomes = [
-            self.scenarios.outcome(channel=channel, login=account.login, source=source, destination=n)
-            if n else None
-            for n in numbers
-        ]
-        rejects = {o.reject for o in outcomes if o and o.reject}
-        if "forbidden" in rejects:
-            raise errors.Forbidden("rule")
-        parts = _segmentation(request)
-        if request.ids is not None and (len(request.ids) != parts.count or len(numbers) != 1):
-            raise ValueError("reserved ids need one destination and one id per part")
-        cost = sum((account.price_for(n) * parts.count for n in numbers), Decimal(0))
-        if cost > account.balance or "insufficient_funds" in rejects:
-            raise errors.InsufficientFunds()
-        for raw, number in zip(request.destinations, numbers):
-            if number is None:
-                raise errors.InvalidDestination(raw)
-        if "invalid_destination" in rejects:
-            raise errors.InvalidDestination(next(n for n, o in zip(numbers, outcomes) if o.reject == "invalid_destination"))
-        if len(numbers) > request.max_recipients:
-            raise errors.TooManyRecipients(str(len(numbers)))
-        if not account.sender_allowed(source) or "invalid_source" in rejects:
-            raise errors.InvalidSource(source)
-        if len(request.text) > MAX_TEXT or "invalid_message_length" in rejects:
-            raise errors.InvalidMessageLength(str(len(request.text)))
-        if request.send_at is not None and request.send_at.replace(tzinfo=None) > (self.now() + MAX_SCHEDULE_AHEAD).replace(tzinfo=None):
-            raise errors.InvalidArgument("send_at", "send date more than a year ahead")
-        for kind in ("invalid_argument", "gateway_error", "internal_error", "quota_exceeded"):
-            if kind in rejects:
-                raise errors.REJECTIONS[kind]("rule")
-        return account, numbers, outcomes, parts, cost
+    def send(self, credentials: Credentials, request: SendRequest) -> list[Message]:
+        """Validate in the documented order, charge, store, plan. All or nothing."""
+        return self.pipeline.send(credentials, request)
 
-    def send_sms(self, credentials: Credentials, request: SmsRequest) -> list[Message]:
-        """Validate in the documented order (http-rest.md §1.12), charge, store, schedule.
-        All or nothing: a failed request stores and charges nothing."""
-        account, numbers, outcomes, parts, cost = self._validate_sms(credentials, request)
-        source = request.source.strip()
-        channel = "sms"
-        account.balance -= cost
-        now = self.now()
-        # Absent, 0 or negative: the default; longer than the default: capped to it, the
-        # longest an SMSC keeps a message (not documented; keeps every date in range).
-        validity = request.validity_minutes if request.validity_minutes and request.validity_minutes > 0 else DEFAULT_VALIDITY_MINUTES
-        validity = min(validity, DEFAULT_VALIDITY_MINUTES)
-        accepted = []
-        for number, outcome in zip(numbers, outcomes):
-            send_at = self._send_instant(request, number, now)
-            message = Message(
-                ids=list(request.ids) if request.ids else self._ids.take(parts.count),
-                channel=channel,
-                transport=request.transport,
-                login=account.login,
-                source=source,
-                destination=number,
-                text=request.text,
-                parts=parts.parts,
-                encoding=parts.encoding,
-                price=account.price_for(number),
-                created_at=now,
-                send_at=send_at,
-                expires_at=send_at + timedelta(minutes=validity),
-                extra=dict(request.extra),
-            )
-            message.history.append((now, message.status))
-            self.store.add_message(message)
-            self._plan(message, sms_plan(message, outcome))
-            accepted.append(message)
-            self._emit(MessageAccepted(message))
-        self.tick()
-        return accepted
 
     def send_email(self, credentials: Credentials, request: EmailRequest) -> Message:
-        """Accept one transactional e-mail into the journal (channel "email"): credentials, then
-        recipient, then the account's confirmed sender addresses, then rejecting rules (only a
-        rule's `reject` applies to e-mail). It goes NotSent -> Sent -> Delivered on the clock.
-        Not charged: no e-mail tariff is documented."""
-        account = self.resolve(credentials)
-        self.tick()
-        destination = normalize_email(request.destination)
-        if destination is None:
-            raise errors.InvalidDestination(request.destination or "")
-        source = normalize_email(request.source)
-        if source is None or not account.email_sender_allowed(source):
-            raise errors.InvalidSource(request.source or "")
-        reject = self.scenarios.outcome(channel="email", login=account.login, source=source, destination=destination).reject
-        if reject:
-            raise errors.REJECTIONS[reject]({"invalid_destination": destination, "invalid_source": source}.get(reject, "rule"))
-        now = self.now()
-        message = Message(
-            ids=self._ids.take(1),
-            channel="email",
-            transport=request.transport,
-            login=account.login,
-            source=source,
-            destination=destination,
-            text=request.text,
-            parts=(),  # no SMS segments
-            encoding="utf-8",
-            price=Decimal(0),
-            created_at=now,
-            send_at=now,
-            expires_at=now + timedelta(minutes=DEFAULT_VALIDITY_MINUTES),
-            status=EMAIL_NOT_SENT,
-            extra=dict(request.extra),
-            subject=request.subject,
-        )
-        message.history.append((now, message.status))
-        self.store.add_message(message)
-        self._plan(message, email_plan(message, DEFAULT_OUTCOME))
-        self._emit(MessageAccepted(message))
-        self.tick()
+        """One transactional e-mail into the journal (channel "email"): NotSent -> Sent ->
+        Delivered on the clock; only a rule's `reject` steers it here."""
+        [message] = self.send(credentials, SendRequest(
+            source=request.source, destinations=[request.destination or ""], text=request.text,
+            transport=request.transport, channel="email", extra=request.extra, subject=request.subject))
         return message
 
-    def _send_instant(self, request: SmsRequest, number: str, now: datetime) -> datetime:
-        when = request.send_at
-        if when is None:
-            return now
-        if when.tzinfo is None:
-            offset = self.utc_offset(number) if request.by_timezone else timedelta(0)
-            when = when.replace(tzinfo=timezone.utc) - offset
-        return max(when, now)
-
-    def _plan(self, message: Message, plan: list[tuple[datetime, int]]) -> None:
+    def plan(self, message: Message, plan: list[Step]) -> None:
+        """Give a message the statuses it will go through; a new plan replaces the old one."""
         message.version += 1
         message.planned = list(plan)
+        self.store.save_message(message)
         version = message.version
-        for when, status in plan:
-            self.scheduler.at(when, lambda m=message, s=status, t=when: self._step(m, version, t, s))
+        for step in plan:
+            self.scheduler.at(step.at, lambda m=message, s=step: self._step(m, version, s))
 
-    def _step(self, message: Message, version: int, at: datetime, status: int) -> None:
+    def _step(self, message: Message, version: int, step: Step) -> None:
         if message.version != version:
             return
-        if message.planned and message.planned[0] == (at, status):
+        if message.planned and message.planned[0] == step:
             message.planned.pop(0)
-        previous = apply_status(message, status, at)
-        self._emit(StatusChanged(message, previous, status, at))
+        previous = apply_step(message, step)
+        self.store.save_message(message)
+        self._emit(StatusChanged(message, previous, step.status, step.at, step.error))
+        self._start_fallback(message)
 
-    def set_status(self, segment_id: str, status: int, after_seconds: float = 0.0) -> Message:
+    def _start_fallback(self, message: Message) -> None:
+        """A failed stage of a chain hands over to the next (viber.md §11.2): the fallback is
+        sent through the same pipeline, for the same account, to the same recipient."""
+        spec = message.extra.get("fallback")
+        if not spec or message.fallback or message.status not in CHANNELS[message.channel].fallback_on:
+            return
+        request = SendRequest(
+            source=spec.get("source"), destinations=[message.destination], text=spec.get("text"),
+            transport=spec.get("transport", f"{message.channel}_fallback"), channel=spec.get("channel", "sms"),
+            validity_seconds=spec.get("validity_seconds"), fallback=spec.get("fallback"), parent=message.id,
+            extra=dict(spec.get("extra") or {}),
+        )
+        try:
+            [stage] = self.send(ByAccount(message.login), request)
+        except errors.PlatformError as exc:
+            message.extra["fallback_error"] = exc.kind
+        else:
+            message.fallback = stage.id
+        self.store.save_message(message)
+
+    def set_status(self, message_id: str, status: str, after_seconds: float = 0.0, error: str | None = None) -> Message:
         """Steer a message: it takes `status` now (or after a delay) and its plan is dropped."""
         self.tick()
-        message = self.store.message(segment_id)
+        message = self.store.message(message_id)
         if message is None:
-            raise KeyError(segment_id)
+            raise KeyError(message_id)
         when = self.now() + timedelta(seconds=after_seconds)
-        self._plan(message, [(when, status)])
+        self.plan(message, [Step(when, status, error)])
         self.tick()
         return message
 
     # --- reading ---------------------------------------------------------------------
 
-    def sms_status(self, credentials: Credentials, message_id: str | None) -> tuple[Message | None, int]:
-        """The message and segment index behind an id, or (None, -1) when unknown to this
-        account or older than 48 hours (the documented State 255)."""
+    def find(self, credentials: Credentials, message_id: str | None, channel: str,
+             retention: timedelta = STATE_RETENTION) -> tuple[Message | None, int]:
+        """The account's message of `channel` behind an id and the segment it names, or (None, -1)
+        when unknown to this account or older than `retention`."""
         if not message_id or not message_id.strip():
             raise errors.MissingArgument("message_id")
         account = self.resolve(credentials)
         self.tick()
-        message = self.store.message(message_id.strip())
-        if message is None or message.login != account.login or message.channel != "sms":
+        message_id = message_id.strip()
+        message = self.store.message(message_id)
+        if message is None or message.login != account.login or message.channel != channel:
             return None, -1
-        if message.created_at + STATE_RETENTION <= self.now():
+        if message.created_at + retention <= self.now():
             return None, -1
-        return message, message.ids.index(message_id.strip())
+        return message, message.ids.index(message_id)
+
+    def sms_status(self, credentials: Credentials, message_id: str | None) -> tuple[Message | None, int]:
+        """An SMS and its segment index, or (None, -1) (the documented State 255)."""
+        return self.find(credentials, message_id, "sms")
 
     def messages(self, **filters: str) -> list[Message]:
         self.tick()
-        out = []
-        for message in self.store.messages():
-            if all(_matches(message, key, value) for key, value in filters.items() if value not in (None, "")):
-                out.append(message)
-        return out
+        wanted = {k: v for k, v in filters.items() if v not in (None, "")}
+        return [m for m in self.store.messages() if all(_matches(m, k, v) for k, v in wanted.items())]
 
-    def message(self, segment_id: str) -> Message | None:
+    def message(self, message_id: str) -> Message | None:
         self.tick()
-        return self.store.message(segment_id)
+        return self.store.message(message_id)
 
     def statistics(self, credentials: Credentials, start: datetime, end: datetime) -> dict[str, int | float]:
         account = self.resolve(credentials)
         self.tick()
         counts = {name: 0 for name in STAT_GROUPS}
         for message in self.store.messages():
-            if message.login != account.login or not start <= message.created_at <= end:
+            if message.login != account.login or message.channel != "sms" or not start <= message.created_at <= end:
                 continue
             for name, group in STAT_GROUPS.items():
                 if message.status in group:
@@ -424,17 +325,11 @@ class Platform:
     ) -> Submission:
         """Record what came in by mail or file and what became of it (accepted when no error)."""
         kind = error.kind if isinstance(error, errors.PlatformError) else error
+        [number] = self.store.next_ids("submission", 1, 1)
         submission = Submission(
-            id=next(self._submission_ids),
-            transport=transport,
-            service=service,
-            received_at=self.now(),
-            outcome=REJECTED if kind else ACCEPTED,
-            login=login,
-            error=kind,
-            reason=reason,
-            message_ids=[m.id for m in messages or []],
-            details=details,
+            id=number, transport=transport, service=service, received_at=self.now(),
+            outcome=REJECTED if kind else ACCEPTED, login=login, error=kind, reason=reason,
+            message_ids=[m.id for m in messages or []], details=details,
         )
         self.store.add_submission(submission)
         return submission
@@ -446,48 +341,49 @@ class Platform:
 
     # --- incoming --------------------------------------------------------------------
 
-    def receive_incoming(self, login: str, source: str, destination: str, text: str, channel: str = "sms") -> Incoming:
-        account = self.store.accounts.get(login)
+    def receive_incoming(self, login: str, source: str, destination: str, text: str, channel: str = "sms",
+                         parent_id: str | None = None) -> Incoming:
+        account = self.store.account(login)
         if account is None:
             raise errors.InvalidCredentials(f"no account {login!r}")
+        [number] = self.store.next_ids("incoming", 1, INCOMING_ID_START)
         incoming = Incoming(
-            id=next(self._incoming_ids),
-            channel=channel,
-            login=login,
-            source=normalize(source) or source,
-            destination=normalize(destination) or destination,
-            text=text,
-            created_at=self.now(),
+            id=number, channel=channel, login=login, source=normalize(source) or source,
+            destination=normalize(destination) or destination, text=text, created_at=self.now(),
+            parent_id=parent_id,
         )
         self.store.add_incoming(incoming)
         self._emit(IncomingReceived(incoming))
         return incoming
 
+    def reply(self, parent_id: str, text: str) -> Incoming:
+        """A subscriber answers an outgoing message (a Viber reply): the incoming message comes
+        from its recipient to its sender, for its account."""
+        self.tick()
+        parent = self.store.message(parent_id)
+        if parent is None:
+            raise KeyError(parent_id)
+        return self.receive_incoming(parent.login, parent.destination, parent.source, text,
+                                     channel=parent.channel, parent_id=parent.id)
+
     def incoming(self, credentials: Credentials, since: datetime, until: datetime) -> list[Incoming]:
         account = self.resolve(credentials)
-        return [
-            m for m in self.store.incoming()
-            if m.login == account.login and since <= m.created_at <= until
-        ]
-
-
-def _segmentation(request: SmsRequest) -> Segmentation:
-    whole = segment(request.text or "")
-    if not request.parts:
-        return whole
-    return Segmentation(whole.encoding, whole.units, tuple(request.parts))
+        return [m for m in self.store.incoming()
+                if m.login == account.login and m.channel == "sms" and since <= m.created_at <= until]
 
 
 def _matches(message: Message, key: str, value: str) -> bool:
     if key == "status":
-        from devino_mock.core.messages import STATUS_BY_NAME
-
-        if isinstance(message.status, str):  # e-mail states are names
-            return message.status.casefold() == value.casefold()
-        wanted = STATUS_BY_NAME.get(value, value)
-        return str(message.status) == str(wanted)
+        try:
+            return message.status == CHANNELS[message.channel].parse_status(value)
+        except ValueError:
+            return False
     if key == "id":
         return value in message.ids
     if key == "destination":
         return message.destination == (normalize(value) or value)
     return str(getattr(message, key, None)) == value
+
+
+__all__ = ["ByAccount", "ByLogin", "BySession", "Credentials", "EmailRequest", "Fixtures", "MAX_BULK",
+           "Platform", "SMS", "SendRequest", "SmsRequest"]

@@ -1,39 +1,51 @@
-"""Deterministic outcome rules ("magic numbers"): which destination or sender gets which
-rejection or final status, and how fast. Rules added at run time win over fixture rules."""
+"""Deterministic outcome rules ("magic numbers"): which destination, sender or account gets
+which rejection or final status on which channel, and how fast (mock-interface.md §8). Rules
+added at run time (kept in the store) win over fixture rules."""
 
 from __future__ import annotations
 
 import fnmatch
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from devino_mock.core.channels import CHANNELS, channel as channel_named
 from devino_mock.core.errors import REJECTIONS
-from devino_mock.core.messages import SMS_FINAL, STATUS_BY_NAME
 
 DEFAULT_SUBMIT_DELAY = 1.0  # seconds from the send instant to "sent"
 DEFAULT_DELIVERY_DELAY = 2.0  # seconds from "sent" to the final report
 MAX_DELAY = 10 * 365 * 86400.0
+MAX_PATTERN = 256
+NEVER = "never"
+TEXT_FIELDS = ("destination", "source", "login", "description")
+KNOWN_FIELDS = {"id", "channel", "status", "final_status", "error", "reject", "submit_delay", "delivery_delay",
+                *TEXT_FIELDS}
 
 
 @dataclass(frozen=True)
 class Outcome:
-    final_status: int | None = 0  # None: never reported, so the message expires
+    status: str | None  # a final status of the channel; None: never reported, so it expires
+    error: str | None = None  # the reason that final status carries
     submit_delay: float = DEFAULT_SUBMIT_DELAY
     delivery_delay: float = DEFAULT_DELIVERY_DELAY
     reject: str | None = None  # a domain error kind, raised when the send is validated
 
+    def with_status(self, status: str | None) -> "Outcome":
+        return replace(self, status=status)
 
-DELIVERED = Outcome()
+
+def default_outcome(channel: str) -> Outcome:
+    return Outcome(CHANNELS[channel].default_final)
 
 
 @dataclass(frozen=True)
 class Rule:
-    destination: str | None = None  # exact number or a glob such as 7999000004?
-    source: str | None = None
-    channel: str | None = None
+    channel: str = "sms"
+    destination: str | None = None  # exact number or address, or a glob such as 7999000004?
+    source: str | None = None  # a sender, subject or glob
     login: str | None = None
-    outcome: Outcome = DELIVERED
+    outcome: Outcome = Outcome("delivered")
     description: str = ""
+    id: str = ""
 
     @property
     def exact_destination(self) -> str | None:
@@ -43,9 +55,9 @@ class Rule:
         return None
 
     def matches(self, *, channel: str, login: str, source: str, destination: str) -> bool:
-        if self.destination and not fnmatch.fnmatchcase(destination, self.destination):
+        if self.channel != channel:
             return False
-        if self.channel and self.channel != channel:
+        if self.destination and not fnmatch.fnmatchcase(destination, self.destination):
             return False
         if self.login and self.login != login:
             return False
@@ -54,81 +66,114 @@ class Rule:
         return True
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Rule":
+    def from_dict(cls, data: object, rule_id: str = "") -> "Rule":
+        """A rule from control input or a fixtures file, checked field by field: nothing that
+        could later break a send is kept."""
         if not isinstance(data, dict):
             raise ValueError("a rule is an object")
+        unknown = sorted(set(data) - KNOWN_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown rule fields {unknown}: known are {sorted(KNOWN_FIELDS)}")
+        for name in TEXT_FIELDS:
+            value = data.get(name)
+            if value is not None and (not isinstance(value, str) or len(value) > MAX_PATTERN):
+                raise ValueError(f"'{name}' must be a string of at most {MAX_PATTERN} characters")
         if not any(data.get(k) for k in ("destination", "source", "login")):
             raise ValueError("a rule needs 'destination', 'source' or 'login'")
+        name = data.get("channel") or "sms"
+        if not isinstance(name, str):
+            raise ValueError(f"'channel' must be one of {sorted(CHANNELS)}")
+        channel = channel_named(name)
         reject = data.get("reject")
-        if reject is not None and reject not in REJECTIONS:
-            raise ValueError(f"unknown 'reject' {reject!r}; one of {sorted(REJECTIONS)}")
-        status = data.get("status", data.get("final_status", 0))
-        if isinstance(status, str) and status not in ("never",):
-            if status not in STATUS_BY_NAME:
-                raise ValueError(f"unknown status {status!r}")
-            status = STATUS_BY_NAME[status]
-        if status == "never":
+        if reject is not None and (not isinstance(reject, str) or reject not in REJECTIONS):
+            raise ValueError(f"unknown 'reject' {reject!r}: one of {sorted(REJECTIONS)}")
+        raw_status = data.get("status", data.get("final_status"))
+        status: str | None
+        if raw_status is None:
+            status = channel.default_final
+        elif raw_status == NEVER:
             status = None
-        if status is not None and status not in SMS_FINAL:
-            raise ValueError(f"status {status!r} is not a final SMS status {sorted(SMS_FINAL)}")
-        submit_delay = data.get("submit_delay", DEFAULT_SUBMIT_DELAY)
-        try:
-            outcome = Outcome(
-                final_status=status,
-                # "never": the message stays queued until its validity ends
-                submit_delay=math.inf if submit_delay == "never" else float(submit_delay),
-                delivery_delay=float(data.get("delivery_delay", DEFAULT_DELIVERY_DELAY)),
-                reject=reject,
-            )
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"bad delay: {exc}") from exc
-        submit_ok = math.isinf(outcome.submit_delay) or 0 <= outcome.submit_delay <= MAX_DELAY
-        if not submit_ok or not 0 <= outcome.delivery_delay <= MAX_DELAY:
-            raise ValueError(f"delays are seconds from 0 to {MAX_DELAY:.0f} (submit_delay may be \"never\")")
-        return cls(
-            destination=data.get("destination"),
-            source=data.get("source"),
-            channel=data.get("channel"),
-            login=data.get("login"),
-            outcome=outcome,
-            description=str(data.get("description", "")),
-        )
+        else:
+            if not isinstance(raw_status, (str, int)) or isinstance(raw_status, bool):
+                raise ValueError(f"'status' must be a status name{' or code' if channel.view_code else ''}")
+            status = channel.parse_status(raw_status)
+            if not channel.is_final(status):
+                finals = [s for s in channel.names() if channel.is_final(s)]
+                raise ValueError(f"status {raw_status!r} is not a final {channel.name} status: one of {finals}"
+                                 f" or \"never\"")
+        error = channel.parse_error(data["error"]) if data.get("error") is not None else None
+        outcome = Outcome(status, error, _delay(data, "submit_delay", DEFAULT_SUBMIT_DELAY, allow_never=True),
+                          _delay(data, "delivery_delay", DEFAULT_DELIVERY_DELAY), reject)
+        return cls(channel.name, data.get("destination") or None, data.get("source") or None,
+                   data.get("login") or None, outcome, data.get("description") or "", rule_id)
 
     def to_dict(self) -> dict:
-        out: dict = {k: v for k, v in (("destination", self.destination), ("source", self.source),
-                                        ("channel", self.channel), ("login", self.login)) if v}
+        out: dict = {"id": self.id, "channel": self.channel} if self.id else {"channel": self.channel}
+        out.update({k: v for k, v in (("destination", self.destination), ("source", self.source),
+                                      ("login", self.login)) if v})
         o = self.outcome
         if o.reject:
             out["reject"] = o.reject
         else:
-            out["status"] = "never" if o.final_status is None else o.final_status
-            out["submit_delay"] = "never" if math.isinf(o.submit_delay) else o.submit_delay
+            out["status"] = NEVER if o.status is None else CHANNELS[self.channel].view(o.status)
+            if o.error:
+                out["error"] = o.error
+            out["submit_delay"] = NEVER if math.isinf(o.submit_delay) else o.submit_delay
             out["delivery_delay"] = o.delivery_delay
         if self.description:
             out["description"] = self.description
         return out
 
 
-class Scenarios:
-    def __init__(self, fixture_rules: list[Rule]) -> None:
-        self._fixture = list(fixture_rules)
-        self._runtime: list[Rule] = []
-        self._reindex()
+def _delay(data: dict, name: str, default: float, allow_never: bool = False) -> float:
+    value = data.get(name, default)
+    if allow_never and value == NEVER:
+        return math.inf  # "never": the message stays queued until its validity ends
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"'{name}' must be a number of seconds")
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"'{name}' must be a number of seconds") from None
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_DELAY:
+        never = " or \"never\"" if allow_never else ""
+        raise ValueError(f"'{name}' must be seconds from 0 to {MAX_DELAY:.0f}{never}")
+    return seconds
 
-    def add(self, rule: Rule) -> None:
-        self._runtime.insert(0, rule)
-        self._reindex()
+
+class Scenarios:
+    """Fixture rules and the store's run-time rules, indexed for the send path."""
+
+    def __init__(self, fixture_rules: list[Rule], store) -> None:
+        self._fixture = [replace(r, id=r.id or f"f{i}") for i, r in enumerate(fixture_rules, 1)]
+        self._store = store
+        self.reindex()
+
+    def add(self, rule: Rule) -> Rule:
+        [number] = self._store.next_ids("rule", 1, 1)
+        rule = replace(rule, id=f"r{number}")
+        self._store.add_rule(rule.to_dict())
+        self.reindex()
+        return rule
+
+    def remove(self, rule_id: str) -> bool:
+        removed = self._store.delete_rule(rule_id)
+        self.reindex()
+        return removed
 
     def clear_runtime(self) -> None:
-        self._runtime.clear()
-        self._reindex()
+        for rule in self._runtime:
+            self._store.delete_rule(rule.id)
+        self.reindex()
 
     def rules(self) -> list[Rule]:
         return self._runtime + self._fixture
 
-    def _reindex(self) -> None:
-        # Most rules name one number: look those up by number, scan only the rest, and keep
-        # the order of precedence by remembering each rule's position.
+    def reindex(self) -> None:
+        """Read the run-time rules from the store and index them. Most rules name one number:
+        look those up by number, scan only the rest, keeping precedence by position."""
+        self._runtime = [Rule.from_dict({k: v for k, v in d.items() if k != "id"}, d["id"])
+                         for d in self._store.rules()]
         self._by_number: dict[str, list[tuple[int, Rule]]] = {}
         self._scanned: list[tuple[int, Rule]] = []
         for position, rule in enumerate(self.rules()):
@@ -145,4 +190,4 @@ class Scenarios:
         for _, rule in candidates:
             if rule.matches(channel=channel, login=login, source=source, destination=destination):
                 return rule.outcome
-        return DELIVERED
+        return default_outcome(channel)

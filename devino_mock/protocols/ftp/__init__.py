@@ -6,14 +6,18 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-import weakref
 from pathlib import Path
 
 from devino_mock.protocols.ftp.control import FtpControl
 from devino_mock.protocols.ftp.folder import DropFolder
 from devino_mock.protocols.ftp.listener import FtpListener, LoopBridge, parse_port_range, serve
 
-_controls: "weakref.WeakKeyDictionary[object, FtpControl]" = weakref.WeakKeyDictionary()
+
+def control(table, emulator) -> FtpControl:
+    """Adds the `/_mock/ftp` calls; `start` hands them the folder."""
+    ftp_control = FtpControl()
+    ftp_control.register(table)
+    return ftp_control
 
 
 async def start(emulator, host: str, port: int) -> FtpListener:
@@ -32,11 +36,7 @@ async def start(emulator, host: str, port: int) -> FtpListener:
         raise
     listener.folder = folder  # type: ignore[attr-defined]
     emulator.reset_hooks.append(folder.reset)
-    control = _controls.get(emulator.router)
-    if control is None:
-        control = _controls[emulator.router] = FtpControl(folder)
-        control.register(emulator.router)
-    control.folder = folder
+    emulator.controls["ftp"].folder = folder
     listener.on_close.append(lambda: emulator.reset_hooks.remove(folder.reset))
     if temporary:
         listener.on_close.append(lambda: shutil.rmtree(root, ignore_errors=True))

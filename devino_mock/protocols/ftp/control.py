@@ -3,13 +3,11 @@ personal account, ftp.md §1), and the per-account arrangements support would ma
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
+from devino_mock.control import Call, ControlError, ControlTable, json_response
 from devino_mock.control.views import iso
 from devino_mock.protocols.ftp.folder import AccountOptions, DropFolder, Upload
-from devino_mock.web import Router
 
 
 def upload_view(upload: Upload) -> dict:
@@ -32,53 +30,44 @@ def upload_view(upload: Upload) -> dict:
     }
 
 
-def _json(payload: object, status: int = 200) -> web.Response:
-    return web.json_response(payload, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
-
-
 class FtpControl:
-    def __init__(self, folder: DropFolder) -> None:
-        self.folder = folder
+    """The `/_mock/ftp` calls; the folder arrives when the FTP listener starts."""
 
-    def register(self, router: Router) -> None:
-        router.add("/_mock/ftp", self.handle)
-        router.add_prefix("/_mock/ftp", self.handle)
+    def __init__(self) -> None:
+        self.folder: DropFolder | None = None
 
-    async def handle(self, request: web.Request) -> web.Response:
-        parts = [p for p in request.path.split("/") if p][2:]
-        try:
-            return await self._route(request, request.method, parts)
-        except ValueError as exc:
-            return _json({"error": str(exc)}, status=400)
+    def _folder(self) -> DropFolder:
+        if self.folder is None:
+            raise ControlError("the FTP drop folder is not running", 503)
+        return self.folder
 
-    async def _route(self, request: web.Request, method: str, parts: list[str]) -> web.Response:
-        folder = self.folder
-        head = parts[0].lower() if parts else ""
-        if not parts and method == "GET":
-            return _json({"root": str(folder.root), "poll_interval": folder.poll_interval,
-                          "next_poll": iso(folder.next_poll)})
-        if head == "files" and len(parts) == 1 and method == "GET":
-            login, status = request.query.get("login"), request.query.get("status")
-            return _json([upload_view(u) for u in folder.uploads
-                          if (not login or u.login == login) and (not status or u.status == status)])
-        if head == "files" and len(parts) == 2 and method == "GET":
-            found = [u for u in folder.uploads if str(u.id) == parts[1]]
-            if not found:
-                return _json({"error": f"no uploaded file {parts[1]!r}"}, status=404)
-            return _json(upload_view(found[0]))
-        if head == "accounts" and len(parts) == 2:
-            login = parts[1]
-            if method == "GET":
-                return _json({"login": login, **folder.options_for(login).to_dict()})
-            if method in ("POST", "PUT"):
-                body = await request.read()
-                try:
-                    data = json.loads(body or b"{}")
-                except ValueError as exc:
-                    raise ValueError(f"the body is not JSON: {exc}") from None
-                folder.options[login] = AccountOptions.from_dict(data)
-                return _json({"login": login, **folder.options[login].to_dict()})
-            if method == "DELETE":
-                folder.options.pop(login, None)
-                return _json({"login": login, **folder.options_for(login).to_dict()})
-        return _json({"error": f"no control call {method} /_mock/ftp/{'/'.join(parts)}"}, status=404)
+    async def settings(self, call: Call) -> web.Response:
+        folder = self._folder()
+        return json_response({"root": str(folder.root), "poll_interval": folder.poll_interval,
+                              "next_poll": iso(folder.next_poll)})
+
+    async def files(self, call: Call) -> web.Response:
+        login, status = call.query.get("login"), call.query.get("status")
+        return json_response([upload_view(u) for u in self._folder().uploads
+                              if (not login or u.login == login) and (not status or u.status == status)])
+
+    async def file(self, call: Call) -> web.Response:
+        found = [u for u in self._folder().uploads if str(u.id) == call.params["id"]]
+        if not found:
+            raise ControlError(f"no uploaded file {call.params['id']!r}", 404)
+        return json_response(upload_view(found[0]))
+
+    async def options(self, call: Call) -> web.Response:
+        folder, login = self._folder(), call.params["login"]
+        if call.request.method in ("POST", "PUT"):
+            folder.options[login] = AccountOptions.from_dict(await call.body())
+        elif call.request.method == "DELETE":
+            folder.options.pop(login, None)
+        return json_response({"login": login, **folder.options_for(login).to_dict()})
+
+    def register(self, table: ControlTable) -> None:
+        table.add("GET", "/ftp", self.settings, "the FTP drop folder's settings")
+        table.add("GET", "/ftp/files", self.files, "uploaded files and what became of them")
+        table.add("GET", "/ftp/files/{id}", self.file, "one uploaded file")
+        for method in ("GET", "POST", "PUT", "DELETE"):
+            table.add(method, "/ftp/accounts/{login}", self.options, "an account's drop-folder arrangements")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from devino_mock.core import errors
-from devino_mock.core.messages import Message
+from devino_mock.core.records import Message
 from devino_mock.core.platform import ByAccount, Platform, SmsRequest
 from devino_mock.protocols.ftp import archive
 from devino_mock.protocols.ftp.batch import AUTO, DEFAULT_VALIDITY_MINUTES, MODES, Batch, build
@@ -283,7 +283,7 @@ class DropFolder:
                 extra={"ftp_file": upload.name, "ftp_line": job.line},
             )
             try:
-                [message] = self.platform.send_sms(credentials, request)
+                [message] = self.platform.send(credentials, request)
             except errors.PlatformError as exc:
                 row.update(status="rejected", error=exc.kind, detail=exc.detail)
             else:

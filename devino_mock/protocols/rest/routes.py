@@ -9,7 +9,7 @@ from typing import Callable
 from aiohttp import web
 
 from devino_mock.core import errors
-from devino_mock.core.messages import SMS_STATUS_TEXT, UNKNOWN
+from devino_mock.core.channels import SMS, sms
 from devino_mock.core.platform import ByLogin, BySession, Credentials, Platform, SmsRequest
 from devino_mock.protocols.http_params import Params, read_params
 from devino_mock.protocols.rest import errors as rest_errors
@@ -22,12 +22,12 @@ MAX_INCOMING_LOOKBACK = timedelta(days=365)
 MAX_STATISTICS_RANGE = timedelta(days=90)
 
 UNKNOWN_STATE = {
-    "State": UNKNOWN,
+    "State": sms.NOT_FOUND_CODE,
     "CreationDateUtc": None,
     "SubmittedDateUtc": None,
     "ReportedDateUtc": None,
     "TimeStampUtc": MIN_DATE,
-    "StateDescription": SMS_STATUS_TEXT[UNKNOWN],
+    "StateDescription": sms.NOT_FOUND_TEXT,
     "Price": None,
 }
 
@@ -88,7 +88,7 @@ def _send(bulk: bool, by_timezone: bool) -> Operation:
             by_timezone=by_timezone,
             validity_minutes=parse_int(params.get("validity")),
         )
-        messages = platform.send_sms(credentials, request)
+        messages = platform.send(credentials, request)
         return [segment_id for message in messages for segment_id in message.ids]
 
     op.bulk = bulk  # type: ignore[attr-defined]
@@ -104,12 +104,12 @@ def op_state(platform: Platform, params: Params, credentials: Credentials, _: bo
     if message is None:
         return UNKNOWN_STATE
     return {
-        "State": message.status,
+        "State": sms.code(message.status),
         "CreationDateUtc": ms_date(message.created_at),
         "SubmittedDateUtc": ms_date(message.submitted_at),
         "ReportedDateUtc": ms_date(message.reported_at),
         "TimeStampUtc": ms_date(message.reported_at) or MIN_DATE,
-        "StateDescription": SMS_STATUS_TEXT.get(message.status, SMS_STATUS_TEXT[UNKNOWN]),
+        "StateDescription": SMS.text(message.status),
         "Price": message.price,
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import string
 from datetime import datetime
 
-from devino_mock.core.messages import Message
+from devino_mock.core.records import Message
 from devino_mock.protocols.smpp import times
 
 ENROUTE, DELIVERED, EXPIRED, DELETED, UNDELIVERABLE, ACCEPTED, UNKNOWN, REJECTED = range(1, 9)

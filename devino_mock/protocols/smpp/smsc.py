@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from devino_mock.core import errors
 from devino_mock.core.events import Event, IncomingReceived, StatusChanged
-from devino_mock.core.messages import SMS_FINAL, Message
+from devino_mock.core.channels import SMS, sms
+from devino_mock.core.records import Message
 from devino_mock.core.platform import ByAccount, Platform, SmsRequest
 from devino_mock.protocols.smpp import receipts, submit, times
 from devino_mock.protocols.smpp import status as st
@@ -139,7 +140,7 @@ class Smsc:
         details = {"method": method, "registered_delivery": [message.receipt_mode],
                    **({"binary": True} if decoded.binary else {})}
         request = self._request(message, now, decoded.text, details, parts=tuple(decoded.parts) if decoded.binary else None)
-        accepted = self.platform.send_sms(credentials, request)
+        accepted = self.platform.send(credentials, request)
         return accepted[0].id
 
     def _submit_part(self, credentials: ByAccount, login: str, message: submit.ShortMessage, now: datetime) -> str:
@@ -151,7 +152,7 @@ class Smsc:
             # The first part to arrive is checked as the whole message will be (sender,
             # destination, balance for every declared segment, rules) before it gets an id.
             text = decode_parts([message.user_data], message.data_coding).text
-            self.platform.check_sms(credentials, self._request(message, now, text, {}, parts=(text,) * concat.total))
+            self.platform.check(credentials, self._request(message, now, text, {}, parts=(text,) * concat.total))
             pending = self.reassembler.start(key, self.platform.reserve_ids(concat.total), now, {"message": message})
             self.platform.scheduler.at(now + REASSEMBLY_TIMEOUT, lambda p=pending: self._expire(p))
         pending.parts[concat.sequence] = Part(message.user_data, message.data_coding, message.receipt_mode)
@@ -174,7 +175,7 @@ class Smsc:
         }
         request = self._request(first, pending.started_at, decoded.text, details, parts=tuple(decoded.parts),
                                 ids=[pending.id_for(n) for n in numbers])
-        return self.platform.send_sms(credentials, request)[0]
+        return self.platform.send(credentials, request)[0]
 
     def _expire(self, pending: PendingMessage) -> None:
         """Parts still missing after the reassembly timeout: what did arrive is sent as is."""
@@ -204,8 +205,8 @@ class Smsc:
         return {
             "message_id": message_id,
             "final_date": times.absolute(message.reported_at) if final else "",
-            "message_state": receipts.message_state(message.status) if final else receipts.ENROUTE,
-            "error_code": receipts.error_code(message.status) if final else 0,
+            "message_state": receipts.message_state(sms.code(message.status)) if final else receipts.ENROUTE,
+            "error_code": receipts.error_code(sms.code(message.status)) if final else 0,
         }
 
     # --- receipts and MO -----------------------------------------------------------
@@ -224,12 +225,13 @@ class Smsc:
     def _receipts(self, event: StatusChanged) -> None:
         message = event.message
         smpp = message.extra.get("smpp") if message.transport == TRANSPORT else None
-        if not smpp or event.status not in SMS_FINAL:
+        if not smpp or message.channel != "sms" or not SMS.is_final(event.status):
             return
         stamp = self.platform.clock.timestamp()
+        code = sms.code(event.status)
         for index, mode in enumerate(smpp.get("registered_delivery", ())):
-            if index < len(message.ids) and receipts.wants_receipt(mode, event.status):
-                params = receipts.receipt_params(message, index, event.status, event.at)
+            if index < len(message.ids) and receipts.wants_receipt(mode, code):
+                params = receipts.receipt_params(message, index, code, event.at)
                 self.dispatcher.enqueue(Delivery(message.login, "receipt", params, stamp))
 
     def _mo(self, event: IncomingReceived) -> None:

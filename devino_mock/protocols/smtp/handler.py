@@ -100,7 +100,7 @@ class MailHandler:
             extra={"email2sms": order.mode},
         )
         try:
-            messages = self.platform.send_sms(ByLogin(order.login, order.password), request)
+            messages = self.platform.send(ByLogin(order.login, order.password), request)
         except PlatformError as exc:
             reason = replies.email2sms_reason(exc, MAX_NUMBERS[order.mode])
             return self._email2sms_rejected(details, exc, reason, login=order.login)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from devino_mock.core import errors
-from devino_mock.core.messages import SMS_STATUS_TEXT, UNKNOWN
+from devino_mock.core.channels import SMS, sms
 from devino_mock.core.platform import Credentials, Platform, SmsRequest
 from devino_mock.protocols.soap.errors import STATISTICS_RANGE, server_fault
 from devino_mock.protocols.soap.models import (
@@ -47,7 +47,7 @@ STATE_DESCRIPTIONS = {
     46: "Просрочен",
     47: "Просрочено",
     48: "Ошибка",
-    UNKNOWN: "Неизвестный",
+    sms.NOT_FOUND_CODE: "Неизвестный",
 }
 
 
@@ -109,7 +109,7 @@ def send(
         max_recipients=MAX_RECIPIENTS,
         extra={} if receipt_requested is None else {"receipt_requested": receipt_requested},
     )
-    messages = call.platform.send_sms(credentials, request)
+    messages = call.platform.send(credentials, request)
     # Recipients in request order, each with all its segment ids (soap.md §10.1.5).
     return ArrayOfString(string=[segment_id for message in messages for segment_id in message.ids])
 
@@ -133,14 +133,14 @@ def send_message(call: Call, credentials: Credentials, message: SmsMessage | Non
 def message_state(call: Call, credentials: Credentials, message_id: str | None) -> MessageState:
     message, _segment = call.platform.sms_status(credentials, message_id)
     if message is None:
-        return MessageState(State=UNKNOWN, StateDescription=STATE_DESCRIPTIONS[UNKNOWN])
-    status = message.status
+        return MessageState(State=sms.NOT_FOUND_CODE, StateDescription=STATE_DESCRIPTIONS[sms.NOT_FOUND_CODE])
+    status = sms.code(message.status)
     return MessageState(
         State=status,
         CreationDateUtc=_utc_naive(message.created_at),
         SubmittedDateUtc=_utc_naive(message.submitted_at),
         ReportedDateUtc=_utc_naive(message.reported_at),
-        StateDescription=STATE_DESCRIPTIONS.get(status) or SMS_STATUS_TEXT.get(status, STATE_DESCRIPTIONS[UNKNOWN]),
+        StateDescription=STATE_DESCRIPTIONS.get(status) or SMS.text(message.status),
         Price=message.price,
     )
 

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 from aiohttp import web
 
 from devino_mock.core import errors
-from devino_mock.core.messages import Message
+from devino_mock.core.channels import sms
+from devino_mock.core.records import Message
 from devino_mock.core.numbers import normalize
 from devino_mock.core.platform import ByLogin, Platform, SmsRequest
 from devino_mock.core.text import segment
@@ -146,15 +147,15 @@ class XmlApi:
         request = SmsRequest(source=sender, destinations=[recipient], text=text, transport="xml",
                              send_at=begin, validity_minutes=validity, extra=extra)  # type: ignore[arg-type]
         try:
-            [message] = self.platform.send_sms(credentials, request)
+            [message] = self.platform.send(credentials, request)
         except errors.PlatformError as exc:
             raise MessageRejected(codes.send_error_code(exc)) from None
         return message
 
     def _xml_status(self, message: Message) -> int:
-        if message.status == -2 and message.send_at > self.platform.now():
+        if message.status == "queued" and message.send_at > self.platform.now():
             return codes.SCHEDULED
-        return codes.SMS_STATUS_TO_XML.get(message.status, codes.UNKNOWN)  # type: ignore[arg-type]
+        return codes.SMS_STATUS_TO_XML.get(sms.code(message.status), codes.UNKNOWN)  # type: ignore[arg-type]
 
     # --- Statistics (§3) ------------------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""The one place platform state lives. The platform is given a store and writes every change
+through it; nothing keeps state beside it. Ids, the clock offset, rules and the records that
+scheduled work is derived from (message plans, callback retry times) are data in it.
+
+Nothing here assumes one process: every operation names the records it touches, sequences are
+handed out by the store (`next_ids`), and `save_*` is the write of a record already changed by
+the caller. A shared store (PostgreSQL) would make `next_ids` a sequence, `save_*` an UPDATE of
+one row, and the list calls queries; the scheduler's heap is only an index that any process
+can rebuild from `messages()` and `callbacks()`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Iterable
+
+from devino_mock.core.accounts import Account, Session
+from devino_mock.core.records import Callback, Incoming, Message, Submission
+
+
+class Store(ABC):
+    # --- accounts and sessions ---
+    @abstractmethod
+    def account(self, login: str) -> Account | None: ...
+    @abstractmethod
+    def accounts(self) -> list[Account]: ...
+    @abstractmethod
+    def save_account(self, account: Account) -> None: ...
+    @abstractmethod
+    def delete_account(self, login: str) -> None: ...
+    @abstractmethod
+    def session(self, session_id: str) -> Session | None: ...
+    @abstractmethod
+    def save_session(self, session: Session) -> None: ...
+
+    # --- messages ---
+    @abstractmethod
+    def add_message(self, message: Message) -> None: ...
+    @abstractmethod
+    def save_message(self, message: Message) -> None: ...
+    @abstractmethod
+    def message(self, message_id: str) -> Message | None:
+        """The message that any of its ids (an SMS segment id) names."""
+    @abstractmethod
+    def messages(self) -> Iterable[Message]: ...
+
+    # --- incoming, submissions, callbacks ---
+    @abstractmethod
+    def add_incoming(self, incoming: Incoming) -> None: ...
+    @abstractmethod
+    def incoming(self) -> list[Incoming]: ...
+    @abstractmethod
+    def add_submission(self, submission: Submission) -> None: ...
+    @abstractmethod
+    def submissions(self) -> list[Submission]: ...
+    @abstractmethod
+    def add_callback(self, callback: Callback) -> None: ...
+    @abstractmethod
+    def save_callback(self, callback: Callback) -> None: ...
+    @abstractmethod
+    def callback(self, callback_id: int) -> Callback | None: ...
+    @abstractmethod
+    def callbacks(self) -> list[Callback]: ...
+
+    # --- rules (added at run time; fixture rules are not state) ---
+    @abstractmethod
+    def rules(self) -> list[dict]:
+        """Newest first, each as its to_dict() form with an `id`."""
+    @abstractmethod
+    def add_rule(self, rule: dict) -> None: ...
+    @abstractmethod
+    def delete_rule(self, rule_id: str) -> bool: ...
+
+    # --- sequences and values ---
+    @abstractmethod
+    def next_ids(self, sequence: str, count: int, start: int) -> list[int]:
+        """`count` consecutive numbers of `sequence`, never handed out before (not even across
+        a reset: ids stay unique in a client's database). `start` is the first ever."""
+    @abstractmethod
+    def value(self, key: str, default: object = None) -> object: ...
+    @abstractmethod
+    def set_value(self, key: str, value: object) -> None: ...
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Forget every record and value but the id sequences."""

@@ -1,0 +1,104 @@
+"""The default store: everything in this process's memory."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from devino_mock.core.accounts import Account, Session
+from devino_mock.core.records import Callback, Incoming, Message, Submission
+from devino_mock.core.store.base import Store
+
+
+class MemoryStore(Store):
+    def __init__(self) -> None:
+        self._sequences: dict[str, int] = {}
+        self.clear()
+
+    def clear(self) -> None:
+        self._accounts: dict[str, Account] = {}
+        self._sessions: dict[str, Session] = {}
+        self._messages: list[Message] = []
+        self._by_id: dict[str, Message] = {}
+        self._incoming: list[Incoming] = []
+        self._submissions: list[Submission] = []
+        self._callbacks: dict[int, Callback] = {}
+        self._rules: list[dict] = []
+        self._values: dict[str, object] = {}
+
+    def account(self, login: str) -> Account | None:
+        return self._accounts.get(login)
+
+    def accounts(self) -> list[Account]:
+        return list(self._accounts.values())
+
+    def save_account(self, account: Account) -> None:
+        self._accounts[account.login] = account
+
+    def delete_account(self, login: str) -> None:
+        self._accounts.pop(login, None)
+
+    def session(self, session_id: str) -> Session | None:
+        return self._sessions.get(session_id)
+
+    def save_session(self, session: Session) -> None:
+        self._sessions[session.id] = session
+
+    def add_message(self, message: Message) -> None:
+        self._messages.append(message)
+        for message_id in message.ids:
+            self._by_id[message_id] = message
+
+    def save_message(self, message: Message) -> None:
+        pass  # the record in memory is the stored one
+
+    def message(self, message_id: str) -> Message | None:
+        return self._by_id.get(message_id)
+
+    def messages(self) -> Iterable[Message]:
+        return list(self._messages)
+
+    def add_incoming(self, incoming: Incoming) -> None:
+        self._incoming.append(incoming)
+
+    def incoming(self) -> list[Incoming]:
+        return list(self._incoming)
+
+    def add_submission(self, submission: Submission) -> None:
+        self._submissions.append(submission)
+
+    def submissions(self) -> list[Submission]:
+        return list(self._submissions)
+
+    def add_callback(self, callback: Callback) -> None:
+        self._callbacks[callback.id] = callback
+
+    def save_callback(self, callback: Callback) -> None:
+        pass
+
+    def callback(self, callback_id: int) -> Callback | None:
+        return self._callbacks.get(callback_id)
+
+    def callbacks(self) -> list[Callback]:
+        return list(self._callbacks.values())
+
+    def rules(self) -> list[dict]:
+        return list(self._rules)
+
+    def add_rule(self, rule: dict) -> None:
+        self._rules.insert(0, rule)
+
+    def delete_rule(self, rule_id: str) -> bool:
+        before = len(self._rules)
+        self._rules = [r for r in self._rules if r.get("id") != rule_id]
+        return len(self._rules) != before
+
+    def next_ids(self, sequence: str, count: int, start: int) -> list[int]:
+        first = self._sequences.get(sequence, start)
+        self._sequences[sequence] = first + count
+        return list(range(first, first + count))
+
+    def value(self, key: str, default: object = None) -> object:
+        return self._values.get(key, default)
+
+    def set_value(self, key: str, value: object) -> None:
+        self._values[key] = value
