@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
+from devino_mock.core.events import CallbackAttempted
 from devino_mock.core.records import DELIVERED, GAVE_UP, PENDING, Attempt, Callback
 
 log = logging.getLogger("devino_mock.callbacks")
@@ -51,9 +52,9 @@ SMPP_DELIVERY = RetryPolicy((60.0,), 60.0, 72 * 3600.0, max_attempts=5)
 
 
 class Outbox:
-    def __init__(self, store, clock, scheduler, emit: Callable[[object], None]) -> None:
+    def __init__(self, store, now: Callable[[], datetime], scheduler, emit: Callable[[object], None]) -> None:
         self.store = store
-        self.clock = clock
+        self.now = now
         self.scheduler = scheduler
         self.emit = emit
         self.sender: Sender | None = None
@@ -71,7 +72,7 @@ class Outbox:
         if not url:
             return None
         [number] = self.store.next_ids("callback", 1, 1)
-        now = self.clock.now()
+        now = self.now()
         callback = Callback(id=number, kind=kind, login=login, url=url, body=body, content_type=content_type,
                             created_at=now, message_id=message_id,
                             queue=f"{kind}:{message_id}" if message_id else f"{kind}:#{number}")
@@ -90,7 +91,7 @@ class Outbox:
     def _make_due(self, callback: Callback, when: datetime) -> None:
         callback.next_attempt_at = when
         self.store.save_callback(callback)
-        if when <= self.clock.now():
+        if when <= self.now():
             self._fire(callback.id, when)
         else:
             self.scheduler.at(when, lambda i=callback.id, w=when: self._fire(i, w))
@@ -111,7 +112,7 @@ class Outbox:
 
     async def _attempt(self, callback: Callback, generation: int) -> None:
         policy = POLICIES[callback.kind]
-        at = self.clock.now()
+        at = self.now()
         callback.next_attempt_at = None
         try:
             status, error = await self.sender(callback, policy.timeout)  # type: ignore[misc]
@@ -137,8 +138,6 @@ class Outbox:
             self._release(callback)
 
     def emit_attempt(self, callback: Callback, attempt: Attempt) -> None:
-        from devino_mock.core.events import CallbackAttempted
-
         self.emit(CallbackAttempted(callback, attempt))
 
     def _release(self, callback: Callback) -> None:
@@ -153,7 +152,7 @@ class Outbox:
             return
         following = self.store.callback(queue[0])
         if following is not None:
-            self._make_due(following, self.clock.now())
+            self._make_due(following, self.now())
 
     async def flush(self) -> None:
         """Wait until every attempt that is due now has been made (clock/advance answers after)."""
@@ -169,7 +168,7 @@ class Outbox:
         for queue in self._queues.values():
             head = self.store.callback(queue[0])
             if head is not None:
-                self._make_due(head, head.next_attempt_at or self.clock.now())
+                self._make_due(head, head.next_attempt_at or self.now())
 
     def reset(self) -> None:
         self._queues.clear()

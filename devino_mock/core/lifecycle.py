@@ -20,6 +20,9 @@ class Scheduler:
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
+        # While due work runs, the instant it was due: what it starts (a fallback stage, a
+        # callback) happens at that virtual time, not at whatever the clock was advanced to.
+        self.current: float | None = None
 
     def at(self, when: datetime, action: Callable[[], None]) -> None:
         heapq.heappush(self._heap, (when.timestamp(), next(self._seq), action))
@@ -30,8 +33,12 @@ class Scheduler:
     def run_due(self, now_ts: float) -> int:
         ran = 0
         while self._heap and self._heap[0][0] <= now_ts:
-            _, _, action = heapq.heappop(self._heap)
-            action()
+            due, _, action = heapq.heappop(self._heap)
+            outer, self.current = self.current, due
+            try:
+                action()
+            finally:
+                self.current = outer
             ran += 1
         return ran
 

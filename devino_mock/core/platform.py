@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Callable
 
@@ -88,7 +88,7 @@ class Platform:
         self.fixtures = fixtures
         self.scenarios = Scenarios(fixtures.rules, self.store)
         self._listeners: list[Callable[[Event], None]] = []
-        self.outbox = Outbox(self.store, self.clock, self.scheduler, self._emit)
+        self.outbox = Outbox(self.store, self.now, self.scheduler, self._emit)
         self.pipeline = SendPipeline(self)
         if not self.store.accounts():
             self._restore_accounts()
@@ -98,7 +98,9 @@ class Platform:
     # --- time and events -------------------------------------------------------------
 
     def now(self) -> datetime:
-        return self.clock.now()
+        """The virtual time; inside due work, the instant that work was due."""
+        current = self.scheduler.current
+        return self.clock.now() if current is None else datetime.fromtimestamp(current, tz=timezone.utc)
 
     def tick(self) -> int:
         """Run every status step, schedule, expiry and callback that is due on the virtual clock."""
