@@ -2,7 +2,8 @@
 §17.2). Each account has a queue; a delivery goes to one of the account's rx/trx sessions
 (round robin) when that session has room in its window, and stays the SMSC's until a
 deliver_sm_resp with status 0 comes back. Unanswered within the timeout (virtual clock) or
-refused, it is sent again, possibly on another session."""
+refused, it is sent again, possibly on another session, by the outbox's retry policy for SMPP
+(core/callbacks.py SMPP_DELIVERY: when to try again, how often, how long to keep it)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,15 @@ import itertools
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
 
+from devino_mock.core.callbacks import SMPP_DELIVERY
 from devino_mock.core.platform import Platform
 
 log = logging.getLogger("devino_mock.smpp")
 
-RETRY_DELAY = 60.0  # seconds after a deliver_sm_resp with a non-zero status
-MAX_ATTEMPTS = 5
-RETENTION = timedelta(hours=72)  # a queued delivery nobody binds for is dropped after this
+RETENTION = timedelta(seconds=SMPP_DELIVERY.give_up_after)  # a queued delivery nobody binds for is dropped
 MAX_QUEUED = 10_000  # per account: the oldest go first beyond this
 
 
@@ -111,7 +111,7 @@ class Dispatcher:
                 return
             del receiver.outstanding[sequence]
             log.info("SMPP %s %s: no deliver_sm_resp in %ss", delivery.kind, delivery.id, self.ack_timeout)
-            self._retry(delivery, delay=0.0)
+            self._retry(delivery, refused=False)
 
         self.platform.scheduler.at(when, expire)
 
@@ -122,16 +122,20 @@ class Dispatcher:
         if status != 0:
             # The docs require status 0 (smpp.md §4.2); keep the delivery and try again later.
             log.info("SMPP %s %s refused with status 0x%02X", delivery.kind, delivery.id, status)
-            self._retry(delivery, delay=RETRY_DELAY)
+            self._retry(delivery, refused=True)
         self.wake(delivery.login)
 
-    def _retry(self, delivery: Delivery, delay: float) -> None:
+    def _retry(self, delivery: Delivery, refused: bool) -> None:
+        """Unanswered: at once, on any session; refused: when the policy says."""
         delivery.attempts += 1
-        if delivery.attempts >= MAX_ATTEMPTS:
+        now = self.platform.now()
+        queued = datetime.fromtimestamp(delivery.queued_at, tz=timezone.utc)
+        when = SMPP_DELIVERY.next_attempt(queued, now, delivery.attempts)
+        if when is None:
             log.warning("SMPP %s %s for %s dropped after %d attempts", delivery.kind, delivery.id,
                         delivery.login, delivery.attempts)
             return
-        if delay <= 0:
+        if not refused:
             self.enqueue(delivery, front=True)
             return
         generation = self._generation
@@ -140,7 +144,7 @@ class Dispatcher:
             if generation == self._generation:
                 self.enqueue(delivery, front=True)
 
-        self.platform.scheduler.at(self.platform.now() + timedelta(seconds=delay), again)
+        self.platform.scheduler.at(when, again)
 
     def returned(self, deliveries: list[Delivery]) -> None:
         """A session closed with these unanswered: they go back to the front of their queues."""
