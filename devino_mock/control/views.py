@@ -50,7 +50,7 @@ def message_view(message: Message) -> dict:
         "fallback": message.fallback,
         "history": [_step(channel, s) for s in message.history],
         "planned": [_step(channel, s) for s in message.planned],
-        "extra": message.extra,
+        "extra": dict(message.extra),
         **({"subject": message.subject} if message.subject is not None else {}),
     }
 

@@ -5,6 +5,7 @@ API and the pytest plugin call. The documented validation order lives in sending
 from __future__ import annotations
 
 import copy
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -134,7 +135,7 @@ class Platform:
         """Schedule again every planned step and pending callback found in the store."""
         for message in self.store.messages():
             if message.planned:
-                self.plan(message, list(message.planned))
+                self.plan(message, message.planned)
         self.outbox.reschedule()
 
     # --- accounts and sessions -------------------------------------------------------
@@ -223,22 +224,25 @@ class Platform:
             transport=request.transport, channel="email", extra=request.extra, subject=request.subject))
         return message
 
-    def plan(self, message: Message, plan: list[Step]) -> None:
-        """Give a message the statuses it will go through; a new plan replaces the old one."""
+    def plan(self, message: Message, plan) -> None:
+        """Give a message the statuses it will go through; a new plan replaces the old one.
+        Only the next step is on the scheduler: each step schedules the one after it."""
         message.version += 1
-        message.planned = list(plan)
+        message.planned = tuple(plan)
         self.store.save_message(message)
-        version = message.version
-        for step in plan:
-            self.scheduler.at(step.at, lambda m=message, s=step: self._step(m, version, s))
+        self._schedule_next(message)
 
-    def _step(self, message: Message, version: int, step: Step) -> None:
-        if message.version != version:
-            return
-        if message.planned and message.planned[0] == step:
-            message.planned.pop(0)
+    def _schedule_next(self, message: Message) -> None:
+        if message.planned:
+            self.scheduler.at(message.planned[0].at, partial(self._step, message, message.version))
+
+    def _step(self, message: Message, version: int) -> None:
+        if message.version != version or not message.planned or self.store.message(message.id) is not message:
+            return  # replanned, or dropped from the journal meanwhile
+        step, message.planned = message.planned[0], message.planned[1:]
         previous = apply_step(message, step)
         self.store.save_message(message)
+        self._schedule_next(message)
         self._emit(StatusChanged(message, previous, step.status, step.at, step.error))
         self._start_fallback(message)
 
@@ -257,7 +261,7 @@ class Platform:
         try:
             [stage] = self.send(ByAccount(message.login), request)
         except errors.PlatformError as exc:
-            message.extra["fallback_error"] = exc.kind
+            message.extra = {**message.extra, "fallback_error": exc.kind}
         else:
             message.fallback = stage.id
         self.store.save_message(message)

@@ -7,15 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 
 from devino_mock.core.channels import CHANNELS, Step
 
 
+NO_EXTRA = MappingProxyType({})  # shared by every message without transport details (most of them)
+
+
 @dataclass(slots=True)
 class Message:
-    """One logical message to one recipient; an SMS has one id per segment."""
+    """One logical message to one recipient; an SMS has one id per segment. Kept lean (slots,
+    tuples, shared empties): a journal holds hundreds of thousands."""
 
-    ids: list[str]
+    ids: tuple[str, ...]
     channel: str
     transport: str
     login: str
@@ -33,8 +38,8 @@ class Message:
     submitted_at: datetime | None = None
     reported_at: datetime | None = None
     history: list[Step] = field(default_factory=list)
-    planned: list[Step] = field(default_factory=list)
-    extra: dict = field(default_factory=dict)  # transport details (SMPP registered_delivery, Viber content)
+    planned: tuple[Step, ...] = ()  # the steps still to come, in order
+    extra: dict = field(default_factory=lambda: NO_EXTRA)  # type: ignore[assignment]  # transport details
     subject: str | None = None  # e-mail only
     parent: str | None = None  # the message this one stands in for (a fallback stage)
     fallback: str | None = None  # the message that stands in for this one

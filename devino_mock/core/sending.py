@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from devino_mock.core import errors
 from devino_mock.core.channels import CHANNELS, Channel
 from devino_mock.core.channels.base import Step
-from devino_mock.core.records import Message
+from devino_mock.core.records import NO_EXTRA, Message
 from devino_mock.core.text import Segmentation
 
 if TYPE_CHECKING:
@@ -144,9 +144,9 @@ class SendPipeline:
         for number, outcome, instant in zip(checked.numbers, checked.outcomes, checked.send_instants):
             send_at = max(instant, now) if instant else now
             count = max(checked.parts.count, 1)
-            ids = list(request.ids) if request.ids else [str(i) for i in p.store.next_ids(
-                channel.id_sequence, count, ID_STARTS[channel.id_sequence])]
-            extra = dict(request.extra)
+            ids = tuple(request.ids) if request.ids else tuple(str(i) for i in p.store.next_ids(
+                channel.id_sequence, count, ID_STARTS[channel.id_sequence]))
+            extra = dict(request.extra) if request.extra or request.fallback else NO_EXTRA
             if request.fallback:
                 extra["fallback"] = dict(request.fallback)
             message = Message(
