@@ -27,7 +27,7 @@ def upload_view(upload: Upload) -> dict:
         "warnings": list(upload.warnings),
         "accepted": upload.accepted,
         "rejected": len(upload.rows) - upload.accepted,
-        "message_ids": [r["message_id"] for r in upload.rows if r["status"] == "accepted"],
+        "message_ids": [r.get("message_id") for r in upload.rows if r.get("status") == "accepted"],
         "rows": upload.rows,
     }
 

@@ -118,7 +118,7 @@ class Smsc:
         try:
             if message.concat is None or message.concat.total == 1:
                 return self._submit_whole(credentials, message, now)
-            return self._submit_part(credentials, session.login, message, now)
+            return self._submit_part(credentials, session.login, message, now, session)
         except errors.PlatformError as exc:
             raise SmppError(st.status_for(exc), str(exc)) from None
 
@@ -142,7 +142,8 @@ class Smsc:
         accepted = self.platform.send_sms(credentials, request)
         return accepted[0].id
 
-    def _submit_part(self, credentials: ByAccount, login: str, message: submit.ShortMessage, now: datetime) -> str:
+    def _submit_part(self, credentials: ByAccount, login: str, message: submit.ShortMessage, now: datetime,
+                     session: SmppSession) -> str:
         concat = message.concat
         assert concat is not None
         key = self.reassembler.key(login, message.source, message.destination, concat)
@@ -152,7 +153,15 @@ class Smsc:
             # destination, balance for every declared segment, rules) before it gets an id.
             text = decode_parts([message.user_data], message.data_coding).text
             self.platform.check_sms(credentials, self._request(message, now, text, {}, parts=(text,) * concat.total))
-            pending = self.reassembler.start(key, self.platform.reserve_ids(concat.total), now, {"message": message})
+            full = self.reassembler.room_for(login, session)
+            if full:
+                # ESME_RMSGQFUL ("Message Queue Full", smpp.md §10) is the documented status for
+                # "the SMSC holds too much of yours, retry later": the client moves the part to
+                # the end of its queue and retries with pauses, by when messages have completed
+                # or expired. ESME_RTHROTTLED would wrongly say it sends too fast.
+                raise SmppError(st.ESME_RMSGQFUL, full)
+            pending = self.reassembler.start(key, self.platform.reserve_ids(concat.total), now, {"message": message},
+                                             owner=session)
             self.platform.scheduler.at(now + REASSEMBLY_TIMEOUT, lambda p=pending: self._expire(p))
         pending.parts[concat.sequence] = Part(message.user_data, message.data_coding, message.receipt_mode)
         segment_id = pending.id_for(concat.sequence)
