@@ -126,7 +126,7 @@ async def _multipart_pairs(request: web.Request) -> list[tuple[str, str]]:
                 raise TooManyParameters(f"more than {MAX_PARAMS} fields")
             if len(pairs) % _MULTIPART_SLICE == 0:
                 await asyncio.sleep(0)  # aiohttp's multipart parser is pure Python: share the loop
-    except (web.HTTPException, MalformedBody, TooManyParameters):
+    except (web.HTTPException, MalformedBody, TooManyParameters, ConnectionError):
         raise
     except Exception as exc:  # noqa: BLE001 - aiohttp raises ValueError, KeyError, AssertionError, ...
         # No boundary, a cut-off body, a broken part header or transfer encoding.
