@@ -16,11 +16,11 @@ from urllib.parse import parse_qsl
 
 from aiohttp import BodyPartReader, web
 
+from devino_mock.protocols.slicing import Slices
 from devino_mock.web import MAX_BODY
 
 _INDEX_SUFFIX = re.compile(r"\[[^\]]*\]$")
 MAX_PARAMS = 10_000  # > 3 x the 2999 recipients of SendBulk (http-rest.md §3.4)
-_MULTIPART_SLICE = 256  # fields parsed between yields to the event loop
 
 
 class MalformedBody(ValueError):
@@ -101,6 +101,7 @@ async def _multipart_pairs(request: web.Request) -> list[tuple[str, str]]:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
     pairs: list[tuple[str, str]] = []
     size = 0
+    slices = Slices()
     try:
         reader = await request.multipart()
         while True:
@@ -124,8 +125,7 @@ async def _multipart_pairs(request: web.Request) -> list[tuple[str, str]]:
             pairs.append((part.name, text))
             if len(pairs) >= MAX_PARAMS:
                 raise TooManyParameters(f"more than {MAX_PARAMS} fields")
-            if len(pairs) % _MULTIPART_SLICE == 0:
-                await asyncio.sleep(0)  # aiohttp's multipart parser is pure Python: share the loop
+            await slices.pause()  # aiohttp's multipart parser is pure Python: share the loop
     except (web.HTTPException, MalformedBody, TooManyParameters, ConnectionError):
         raise
     except Exception as exc:  # noqa: BLE001 - aiohttp raises ValueError, KeyError, AssertionError, ...

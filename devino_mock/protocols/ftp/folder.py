@@ -20,6 +20,7 @@ from devino_mock.core import errors
 from devino_mock.core.messages import Message
 from devino_mock.core.platform import ByAccount, Platform, SmsRequest
 from devino_mock.protocols.ftp import archive
+from devino_mock.protocols.slicing import Slices
 from devino_mock.protocols.ftp.batch import AUTO, DEFAULT_VALIDITY_MINUTES, MODES, Batch, build
 
 log = logging.getLogger("devino_mock.ftp")
@@ -30,7 +31,6 @@ PROCESSING = "processing"  # a large archive being sent in slices
 # Above this many uncompressed bytes (about 2,500 rows) an archive is parsed off the loop and
 # sent in slices, so no upload holds the event loop for long (issue 9).
 LARGE_ARCHIVE_BYTES = 64 * 1024
-SLICE = 500  # rows checked or sent between yields to the event loop
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 CLIENT_UTC_OFFSET_HOURS = 3.0  # "локальное время Клиента": Moscow unless arranged otherwise
 PLAIN_MODE_SENDER = "DEVINO"  # without template the sender is set by support (ftp.md §3)
@@ -290,19 +290,18 @@ class DropFolder:
                 return  # a reset forgot this upload
             self._after_build(upload, batch)
             checked = []
-            for index, job in enumerate(batch.jobs, 1):
+            slices = Slices()
+            for job in batch.jobs:
+                await slices.pause()
+                if generation != self._generation:
+                    return
                 checked.append(self._check_job(upload, batch, options, job))
-                if index % SLICE == 0:
-                    await asyncio.sleep(0)
-                    if generation != self._generation:
-                        return
             messages: list[Message] = []
-            for index, (row, request) in enumerate(checked, 1):
+            for row, request in checked:
+                await slices.pause()
+                if generation != self._generation:
+                    return
                 self._send_row(upload, row, request, messages)
-                if index % SLICE == 0:
-                    await asyncio.sleep(0)
-                    if generation != self._generation:
-                        return
             self._complete(upload, messages)
         except _Rejected:
             pass

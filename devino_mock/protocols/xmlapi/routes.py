@@ -16,6 +16,7 @@ from devino_mock.core.messages import Message
 from devino_mock.core.numbers import normalize
 from devino_mock.core.platform import ByLogin, Platform, SmsRequest
 from devino_mock.core.text import segment
+from devino_mock.protocols.slicing import Slices
 from devino_mock.protocols.values import DateOutOfRange, parse_datetime
 from devino_mock.protocols.xmlapi import codes
 from devino_mock.protocols.xmlapi.document import (
@@ -34,7 +35,6 @@ MESSAGE_TYPES = {0: "sms", 1: "flash", 2: "wap-push"}
 # package, and a package of 300,000 <msg> is refused before it costs seconds of parsing.
 MAX_SEND_MSGS = 10_000
 PARSE_OFF_LOOP_BYTES = 256 * 1024
-SLICE = 500  # <msg> handled between yields to the event loop
 PACKAGE_ATTRIBUTES = frozenset({"login", "password"})
 MSG_ATTRIBUTES = frozenset({"id", "sender", "recipient", "type", "url", "date_beg", "date_end"})
 STATUS_ATTRIBUTES = frozenset({"id", "sms_id"})
@@ -142,7 +142,9 @@ class XmlApi:
         for element in children(section, "default"):
             defaults = {**attributes(element, MSG_ATTRIBUTES), **defaults}
         out = []
-        for number, element in enumerate(children(section, "msg"), 1):
+        slices = Slices()
+        for element in children(section, "msg"):
+            await slices.pause()
             merged = {**defaults, **attributes(element, MSG_ATTRIBUTES)}
             item = Prepared({}, text_of(element))
             if merged.get("id", "").strip():
@@ -158,13 +160,13 @@ class XmlApi:
                 log.exception("XML API check of msg %s failed", item.reply.get("id", "?"))
                 item.code = codes.ERR_UNKNOWN
             out.append(item)
-            if number % SLICE == 0:
-                await asyncio.sleep(0)
         return out
 
     async def _send_prepared(self, credentials: ByLogin, items: list[Prepared]) -> list[tuple[dict[str, str], str]]:
         out = []
-        for number, item in enumerate(items, 1):
+        slices = Slices()
+        for item in items:
+            await slices.pause()
             if item.code is None and item.request is not None:
                 try:
                     [message] = self.platform.send_sms(credentials, item.request)
@@ -180,8 +182,6 @@ class XmlApi:
                     continue
             count = segment(item.text).count if item.text else 1
             out.append(({**item.reply, "sms_id": "0", "sms_count": str(count)}, str(item.code)))
-            if number % SLICE == 0:
-                await asyncio.sleep(0)
         return out
 
     def _request(self, attrs: dict[str, str], text: str) -> SmsRequest:
