@@ -50,7 +50,7 @@ class PendingMessage:
 # parts and one reserved id per declared segment (~20 KB for 255 parts) until it completes or
 # the reassembly timeout sends what arrived; without a cap one client could fill the memory.
 MAX_PENDING_PER_SESSION = 100
-MAX_PENDING_PER_ACCOUNT = 500
+MAX_PENDING_PER_ACCOUNT = 250  # below 4 sessions x 100: binding more sessions gains nothing
 
 
 class Reassembler:
