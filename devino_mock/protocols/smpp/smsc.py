@@ -45,6 +45,8 @@ class Smsc:
         self.sessions: dict[str, list[SmppSession]] = {}
         self.connections: set[SmppSession] = set()
         self.reassembler = Reassembler()
+        self._expired: list[PendingMessage] = []
+        self._expiring = False
         self.dispatcher = Dispatcher(platform, self.receivers, self.loop.call_soon_threadsafe,
                                      settings.smpp_deliver_timeout)
         self._mo_references = itertools.count(1)
@@ -186,13 +188,25 @@ class Smsc:
         return self.platform.send_sms(credentials, request)[0]
 
     def _expire(self, pending: PendingMessage) -> None:
-        """Parts still missing after the reassembly timeout: what did arrive is sent as is."""
-        if self.reassembler.get(pending.key) is not pending:
+        """Parts still missing after the reassembly timeout: what did arrive is sent as is.
+        send_sms ticks the scheduler, which runs the next due expiry inside this one: nested
+        calls only queue theirs and the outermost sends them all, so hundreds of expiries
+        due at once cannot exhaust the stack."""
+        self._expired.append(pending)
+        if self._expiring:
             return
+        self._expiring = True
         try:
-            self._commit(ByAccount(pending.key.login), pending)
-        except errors.PlatformError as exc:
-            log.warning("SMPP incomplete message %s of %s refused: %s", pending.ids[0], pending.key.login, exc)
+            while self._expired:
+                due = self._expired.pop(0)
+                if self.reassembler.get(due.key) is not due:
+                    continue
+                try:
+                    self._commit(ByAccount(due.key.login), due)
+                except errors.PlatformError as exc:
+                    log.warning("SMPP incomplete message %s of %s refused: %s", due.ids[0], due.key.login, exc)
+        finally:
+            self._expiring = False
 
     # --- query_sm ------------------------------------------------------------------
 
