@@ -58,6 +58,9 @@ def make_app(router: Router) -> web.Application:
             return await handler(request)
         except web.HTTPException:
             raise
+        except ConnectionError as exc:  # the client went away mid-request: nothing to answer
+            log.info("%s %s: client disconnected (%s)", request.method, request.path, exc or type(exc).__name__)
+            return web.Response(status=499)
         except Exception:  # a bug must never reach the client as a traceback
             log.exception("unhandled error on %s %s", request.method, request.path_qs)
             return web.json_response({"error": "internal error in devino-mock"}, status=500)

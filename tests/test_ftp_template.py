@@ -144,7 +144,7 @@ def test_sender_must_be_registered_for_the_account(devino_mock):
     (CONTACTS, "message;sourceaddress\nhi;\n", "template.csv: sourceaddress is empty"),
     (CONTACTS, "message;sourceaddress;validity\nhi;TESTSMS;0\n", "template.csv: validity '0' is not a whole number of minutes above 0"),
     (CONTACTS, "message;sourceaddress;validity\nhi;TESTSMS;3h\n", "template.csv: validity '3h' is not a whole number of minutes above 0"),
-    (CONTACTS, "message;sourceaddress;senddate\nhi;TESTSMS;01/06/2010\n", "template.csv: senddate '01/06/2010' is not YYYY-MM-DDThh:mm:ss"),
+    (CONTACTS, "message;sourceaddress;senddate\nhi;TESTSMS;01/06/2010\n", "template.csv: senddate '01/06/2010' is not YYYY-MM-DDThh:mm:ss (years 1753-9998)"),
     (CONTACTS, "message;sourceaddress;senddate;localtime\nhi;TESTSMS;2030-01-01T10:00:00;maybe\n", "template.csv: localtime 'maybe' is neither 1 nor 0"),
     ("attr1\nx\n", "message;sourceaddress\nhi;TESTSMS\n", "contacts.csv: no column phone in the header row (found: attr1)"),
 ])

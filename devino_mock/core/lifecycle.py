@@ -31,15 +31,20 @@ class Scheduler:
         return self._heap[0][0] if self._heap else None
 
     def run_due(self, now_ts: float) -> int:
+        """Run what is due, in order. Not re-entered: due work that reads state (a fallback
+        send validates, which ticks) finds the outer run going on, and that run does the rest
+        in order, instead of recursing once per due item."""
+        if self.current is not None:
+            return 0
         ran = 0
-        while self._heap and self._heap[0][0] <= now_ts:
-            due, _, action = heapq.heappop(self._heap)
-            outer, self.current = self.current, due
-            try:
+        try:
+            while self._heap and self._heap[0][0] <= now_ts:
+                due, _, action = heapq.heappop(self._heap)
+                self.current = due
                 action()
-            finally:
-                self.current = outer
-            ran += 1
+                ran += 1
+        finally:
+            self.current = None
         return ran
 
     def clear(self) -> None:

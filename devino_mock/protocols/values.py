@@ -12,10 +12,28 @@ _DATETIME_RE = re.compile(
     re.IGNORECASE,
 )
 
+# The dates a send may name. The real platform keeps them in SQL Server `datetime`
+# (1753-01-01 … 9999-12-31); the last year is left out so that a UTC offset, a time zone or a
+# validity added to a date can never leave Python's range (year 9999 overflows).
+EARLIEST = datetime(1753, 1, 1)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, 999999)
+MAX_OFFSET = timedelta(hours=14)  # the widest UTC offset in use (Line Islands, +14:00)
+
+
+class DateOutOfRange(ValueError):
+    """A well-formed date the platform cannot take: before EARLIEST, after LATEST, or with an
+    offset beyond ±14:00. Each front end answers it with its own "invalid argument" error.
+    `value` is the naive wall-clock reading when there is one."""
+
+    def __init__(self, text: str, value: datetime | None = None) -> None:
+        super().__init__(f"date out of range: {text!r}")
+        self.value = value
+
 
 def parse_datetime(text: str | None) -> datetime | None:
     """`YYYY-MM-DD[T| ]HH:MM[:SS[.fff]]` with an optional `Z`/`±HH:MM`.
-    Naive when no offset is given (the caller decides whose wall clock it is)."""
+    Naive when no offset is given (the caller decides whose wall clock it is).
+    None when the text is no date; DateOutOfRange when it is one outside the platform's range."""
     if not text:
         return None
     match = _DATETIME_RE.match(text)
@@ -29,12 +47,17 @@ def parse_datetime(text: str | None) -> datetime | None:
         )
     except ValueError:
         return None
+    if not EARLIEST <= value <= LATEST:
+        raise DateOutOfRange(text, value)
     if zone:
         if zone.upper() == "Z":
             return value.replace(tzinfo=timezone.utc)
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        offset = timedelta(hours=hours, minutes=minutes)
+        if minutes >= 60 or offset > MAX_OFFSET:
+            raise DateOutOfRange(text, value)
         return value.replace(tzinfo=timezone(sign * offset))
     return value
 

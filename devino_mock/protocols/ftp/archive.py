@@ -47,6 +47,16 @@ def stamp_of(name: str) -> datetime | None:
         return None
 
 
+def uncompressed_size(data: bytes) -> int:
+    """What the members claim to inflate to, from the central directory (nothing inflated);
+    0 for no readable archive (read() will say why)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return sum(info.file_size for info in zf.infolist()[: MAX_MEMBERS + 1])
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        return 0
+
+
 def name_warnings(name: str, login: str) -> list[str]:
     match = ARCHIVE_NAME_RE.match(name)
     if not match:

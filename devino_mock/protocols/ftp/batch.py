@@ -103,7 +103,7 @@ def _template(contents: Contents, encoding: str | None, warnings: list[str]) -> 
         if own:
             job.send_at = parse_senddate(own)
             if job.send_at is None:
-                job.error = f"senddate {own!r} is not YYYY-MM-DDThh:mm:ss"
+                job.error = f"senddate {own!r} is not YYYY-MM-DDThh:mm:ss (years 1753-9998)"
         jobs.append(job)
     return Batch(TEMPLATE, source, validity, jobs)
 
@@ -133,7 +133,7 @@ def _senddate(text: str, name: str) -> datetime | None:
         return None
     value = parse_senddate(text)
     if value is None:
-        raise ArchiveRejected(f"{name}: senddate {text!r} is not YYYY-MM-DDThh:mm:ss")
+        raise ArchiveRejected(f"{name}: senddate {text!r} is not YYYY-MM-DDThh:mm:ss (years 1753-9998)")
     return value
 
 

@@ -4,6 +4,8 @@ one after another, deletes them, and keeps a record of what each one became."""
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import hashlib
 import itertools
 import logging
@@ -18,12 +20,17 @@ from devino_mock.core import errors
 from devino_mock.core.records import Message
 from devino_mock.core.platform import ByAccount, Platform, SmsRequest
 from devino_mock.protocols.ftp import archive
+from devino_mock.protocols.slicing import Slices
 from devino_mock.protocols.ftp.batch import AUTO, DEFAULT_VALIDITY_MINUTES, MODES, Batch, build
 
 log = logging.getLogger("devino_mock.ftp")
 
 PENDING, UPLOADING, PROCESSED, REJECTED, IGNORED, REMOVED, REPLACED = (
     "pending", "uploading", "processed", "rejected", "ignored", "removed", "replaced")
+PROCESSING = "processing"  # a large archive being sent in slices
+# Above this many uncompressed bytes (about 2,500 rows) an archive is parsed off the loop and
+# sent in slices, so no upload holds the event loop for long (issue 9).
+LARGE_ARCHIVE_BYTES = 64 * 1024
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 CLIENT_UTC_OFFSET_HOURS = 3.0  # "локальное время Клиента": Moscow unless arranged otherwise
 PLAIN_MODE_SENDER = "DEVINO"  # without template the sender is set by support (ftp.md §3)
@@ -93,7 +100,7 @@ class Upload:
 
     @property
     def accepted(self) -> int:
-        return sum(1 for r in self.rows if r["status"] == "accepted")
+        return sum(1 for r in self.rows if r.get("status") == "accepted")
 
 
 def home_name(login: str) -> str:
@@ -115,6 +122,8 @@ class DropFolder:
         self._homes: set[Path] = set()  # only these are ever cleared: --ftp-root may hold other things
         self._poll_at: float | None = None
         self._generation = 0
+        self._queue: collections.deque[Upload] = collections.deque()
+        self._worker: asyncio.Task | None = None
 
     # --- the FTP thread's side: pure file-system work, no platform state ----------------
 
@@ -176,6 +185,7 @@ class DropFolder:
         self.uploads.clear()
         self.options.clear()
         self._uploading.clear()
+        self._queue.clear()
         self._poll_at = None
         for home in list(self._homes):
             if not home.is_dir() or home.is_symlink():
@@ -204,9 +214,10 @@ class DropFolder:
         if generation != self._generation:
             return
         self._poll_at = None
-        due = [u for u in self.uploads if u.status == PENDING and u.path not in self._uploading]
-        for upload in sorted(due, key=self._order):
-            self._process(upload)
+        due = [u for u in self.uploads
+               if u.status == PENDING and u.path not in self._uploading and u not in self._queue]
+        self._queue.extend(sorted(due, key=self._order))
+        self._drain()
 
     def _order(self, upload: Upload) -> tuple:
         """Earliest first: by the YYYYMMDDhhmmss in the name, else by the upload time on the
@@ -217,44 +228,133 @@ class DropFolder:
 
     # --- processing one archive -----------------------------------------------------------
 
-    def _process(self, upload: Upload) -> None:
-        try:
-            self._process_archive(upload)
-        except Exception as exc:  # one broken file must never stop the others
-            log.exception("FTP archive %s of %s failed", upload.name, upload.login)
-            upload.status, upload.note = REJECTED, f"internal error in devino-mock: {exc}"
-        upload.processed_at = self.platform.now()
+    def _drain(self) -> None:
+        """Process queued archives one after another. A small one is done at once (a test
+        that advances the clock sees it processed); a large one is read off the loop and sent
+        in slices by a task, PROCESSING meanwhile, and the ones behind it wait their turn."""
+        while self._queue and self._worker is None:
+            upload = self._queue.popleft()
+            if upload.status != PENDING:
+                continue
+            data = self._take(upload)
+            if data is None:
+                continue
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # driven without a loop (a unit test): all at once
+                loop = None
+            if loop is None or archive.uncompressed_size(data) <= LARGE_ARCHIVE_BYTES:
+                self._process(upload, data)
+                continue
+            upload.status = PROCESSING
+            self._worker = loop.create_task(self._process_large(upload, data, self._generation))
+            self._worker.add_done_callback(self._worker_done)
 
-    def _process_archive(self, upload: Upload) -> None:
+    def _worker_done(self, task: asyncio.Task) -> None:
+        self._worker = None
+        self._drain()
+
+    def _take(self, upload: Upload) -> bytes | None:
+        """The archive's bytes, removed from the folder (processed files leave it, ftp.md §1)."""
         try:
             with upload.path.open("rb") as file:
                 data = file.read(MAX_UPLOAD_BYTES + 1)
         except FileNotFoundError:
             upload.status, upload.note = REMOVED, "deleted or renamed by the client before it was processed"
-            return
-        upload.path.unlink(missing_ok=True)  # processed files leave the folder (ftp.md §1)
+            upload.processed_at = self.platform.now()
+            return None
+        upload.path.unlink(missing_ok=True)
+        return data
+
+    def _process(self, upload: Upload, data: bytes) -> None:
+        try:
+            self._finish(upload, self._checked(upload, self._build(upload, data)))
+        except _Rejected:
+            pass
+        except Exception as exc:  # one broken file must never stop the others
+            self._failed(upload, exc)
+        upload.processed_at = self.platform.now()
+
+    async def _process_large(self, upload: Upload, data: bytes, generation: int) -> None:
+        try:
+            self._precheck(upload, data)
+            options = self.options_for(upload.login)
+            account = self.platform.account(upload.login)
+            plain_sender = options.sender or (account.senders[0] if account and account.senders else PLAIN_MODE_SENDER)
+            try:  # inflating, decoding and CSV parsing are pure: off the loop
+                batch = await asyncio.to_thread(
+                    lambda: build(archive.read(data), options.mode, options.encoding, plain_sender, options.validity))
+            except archive.ArchiveRejected as exc:
+                self._reject(upload, str(exc), exc.kind)
+            if generation != self._generation:
+                return  # a reset forgot this upload
+            self._after_build(upload, batch)
+            checked = []
+            slices = Slices()
+            for job in batch.jobs:
+                await slices.pause()
+                if generation != self._generation:
+                    return
+                checked.append(self._check_job(upload, batch, options, job))
+            messages: list[Message] = []
+            for row, request in checked:
+                await slices.pause()
+                if generation != self._generation:
+                    return
+                self._send_row(upload, row, request, messages)
+            self._complete(upload, messages)
+        except _Rejected:
+            pass
+        except Exception as exc:
+            self._failed(upload, exc)
+        upload.processed_at = self.platform.now()
+
+    def _precheck(self, upload: Upload, data: bytes) -> None:
         upload.warnings.extend(archive.name_warnings(upload.name, upload.login))
+        account = self.platform.account(upload.login)
+        if account is None or not account.enabled:
+            self._reject(upload, f"the account {upload.login!r} is disabled or gone", "forbidden")
+        if len(data) > MAX_UPLOAD_BYTES:
+            self._reject(upload, f"the file is larger than {MAX_UPLOAD_BYTES} bytes", "format")
+
+    def _build(self, upload: Upload, data: bytes) -> Batch:
+        self._precheck(upload, data)
         options = self.options_for(upload.login)
         account = self.platform.account(upload.login)
+        plain_sender = options.sender or (account.senders[0] if account and account.senders else PLAIN_MODE_SENDER)
         try:
-            if account is None or not account.enabled:
-                raise archive.ArchiveRejected(f"the account {upload.login!r} is disabled or gone", "forbidden")
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise archive.ArchiveRejected(f"the file is larger than {MAX_UPLOAD_BYTES} bytes")
-            plain_sender = options.sender or (account.senders[0] if account.senders else PLAIN_MODE_SENDER)
             batch = build(archive.read(data), options.mode, options.encoding, plain_sender, options.validity)
-            upload.mode = batch.mode
-            upload.warnings.extend(batch.warnings)
-            if not account.sender_allowed(batch.source):
-                raise archive.ArchiveRejected(f"the sender {batch.source!r} is not registered for this account",
-                                              "invalid_source")
         except archive.ArchiveRejected as exc:
-            upload.status, upload.note = REJECTED, str(exc)
-            self._journal(upload, [], exc.kind)
-            return
-        messages = self._send(upload, batch, options)
-        upload.status = PROCESSED
-        self._journal(upload, messages, None)
+            self._reject(upload, str(exc), exc.kind)
+        self._after_build(upload, batch)
+        return batch
+
+    def _after_build(self, upload: Upload, batch: Batch) -> None:
+        upload.mode = batch.mode
+        upload.warnings.extend(batch.warnings)
+        account = self.platform.account(upload.login)
+        if account is None or not account.sender_allowed(batch.source):
+            self._reject(upload, f"the sender {batch.source!r} is not registered for this account", "invalid_source")
+
+    def _reject(self, upload: Upload, note: str, kind: str) -> None:
+        upload.status, upload.note = REJECTED, note
+        self._journal(upload, [], kind)
+        raise _Rejected()
+
+    def _failed(self, upload: Upload, exc: Exception) -> None:
+        """A failure of devino-mock itself. Rows are validated before any is sent, so this
+        happens before anything was charged; the rows' outcomes are dropped."""
+        log.exception("FTP archive %s of %s failed", upload.name, upload.login)
+        sent = [r for r in upload.rows if r.get("status") == "accepted"]
+        upload.status = PROCESSED if sent else REJECTED
+        upload.note = (f"internal error in devino-mock ({type(exc).__name__}); "
+                       + (f"{len(sent)} rows were sent before it" if sent else "nothing was sent"))
+        if not sent:
+            upload.rows.clear()
+        try:
+            self._journal(upload, [], "internal_error")
+        except Exception:
+            log.exception("FTP archive %s of %s: not journaled", upload.name, upload.login)
 
     def _journal(self, upload: Upload, messages: list, error: str | None) -> None:
         """The platform's submissions journal (/_mock/submissions?transport=ftp) gets every
@@ -264,32 +364,61 @@ class DropFolder:
         self.platform.record_submission("ftp", "drop_folder", details, login=upload.login, messages=messages,
                                         error=error, reason=upload.note)
 
-    def _send(self, upload: Upload, batch: Batch, options: AccountOptions) -> list[Message]:
-        client_zone = timezone(timedelta(hours=options.utc_offset))
-        credentials = ByAccount(upload.login)
-        accepted: list[Message] = []
-        for job in batch.jobs:
-            row: dict = {"line": job.line, "phone": job.phone, "text": job.text}
-            upload.rows.append(row)
-            if job.error:
-                row.update(status="rejected", error="invalid_senddate", detail=job.error)
-                continue
-            send_at = job.send_at
-            if send_at is not None and not job.by_timezone:
-                send_at = send_at.replace(tzinfo=client_zone)
-            request = SmsRequest(
-                source=batch.source, destinations=[job.phone], text=job.text, transport="ftp",
-                send_at=send_at, by_timezone=job.by_timezone, validity_minutes=batch.validity_minutes,
-                extra={"ftp_file": upload.name, "ftp_line": job.line},
-            )
-            try:
-                [message] = self.platform.send(credentials, request)
-            except errors.PlatformError as exc:
-                row.update(status="rejected", error=exc.kind, detail=exc.detail)
-            else:
-                row.update(status="accepted", message_id=message.id, ids=list(message.ids))
-                accepted.append(message)
-        return accepted
+    def _checked(self, upload: Upload, batch: Batch) -> list[tuple[dict, SmsRequest | None]]:
+        options = self.options_for(upload.login)
+        return [self._check_job(upload, batch, options, job) for job in batch.jobs]
+
+    def _check_job(self, upload: Upload, batch: Batch, options: AccountOptions, job) -> tuple[dict, SmsRequest | None]:
+        """Phase one: a row and the request it becomes, or the row rejected; nothing charged."""
+        row: dict = {"line": job.line, "phone": job.phone, "text": job.text, "status": "rejected"}
+        if job.error:
+            row.update(error="invalid_senddate", detail=job.error)
+            return row, None
+        send_at = job.send_at
+        if send_at is not None and not job.by_timezone:
+            send_at = send_at.replace(tzinfo=timezone(timedelta(hours=options.utc_offset)))
+        request = SmsRequest(
+            source=batch.source, destinations=[job.phone], text=job.text, transport="ftp",
+            send_at=send_at, by_timezone=job.by_timezone, validity_minutes=batch.validity_minutes,
+            extra={"ftp_file": upload.name, "ftp_line": job.line},
+        )
+        try:
+            self.platform.check(ByAccount(upload.login), request)
+        except errors.PlatformError as exc:
+            row.update(error=exc.kind, detail=exc.detail)
+            return row, None
+        return row, request
+
+    def _send_row(self, upload: Upload, row: dict, request: SmsRequest | None, accepted: list[Message]) -> None:
+        """Phase two: send a row that passed phase one. It can still be refused (an earlier
+        row used the balance) and is then rejected whole: the core charges nothing for it."""
+        upload.rows.append(row)
+        if request is None:
+            return
+        try:
+            [message] = self.platform.send(ByAccount(upload.login), request)
+        except errors.PlatformError as exc:
+            row.update(error=exc.kind, detail=exc.detail)
+        except Exception as exc:
+            log.exception("FTP row %s of %s failed", row["line"], upload.name)
+            row.update(error="internal_error", detail=f"internal error in devino-mock ({type(exc).__name__})")
+        else:
+            row.update(status="accepted", message_id=message.id, ids=list(message.ids))
+            accepted.append(message)
+
+    def _finish(self, upload: Upload, checked: list[tuple[dict, SmsRequest | None]]) -> None:
+        messages: list[Message] = []
+        for row, request in checked:
+            self._send_row(upload, row, request, messages)
+        self._complete(upload, messages)
+
+    def _complete(self, upload: Upload, messages: list[Message]) -> None:
+        upload.status = PROCESSED
+        self._journal(upload, messages, None)
+
+
+class _Rejected(Exception):
+    """The archive was rejected and recorded; stop processing it."""
 
 
 def _relative(file: Path, home: Path) -> str:

@@ -134,6 +134,15 @@ class DropFolderHandler(FTPHandler):
     banner = "devino-mock FTP drop folder ready."
     auth_failed_timeout = 0.2  # pyftpdlib waits 3 s; tests try wrong passwords on purpose
 
+    def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
+        # A NUL cannot be in a file name (os calls raise ValueError, which pyftpdlib answers
+        # by dropping the connection): refuse the command with a syntax error instead.
+        if "\x00" in line:
+            self.respond("501 Syntax error: NUL characters are not allowed.")
+            self.log_cmd(cmd, arg.replace("\x00", "\\0"), 501, "NUL in argument")
+            return
+        super().pre_process_command(line, cmd, arg)
+
     def _folder_full(self) -> bool:
         if _usage(Path(self.fs.root)) < HOME_QUOTA_BYTES:
             return False

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from devino_mock.protocols.values import EARLIEST, LATEST
+
 DEFAULT_ENCODING = "utf-8"
 FALLBACK_ENCODING = "windows-1251"  # what Russian Excel writes when "UTF-8" was not chosen
 MAX_ROWS = 100_000
@@ -97,11 +99,14 @@ def require_columns(table: Table, *names: str) -> None:
 
 
 def parse_senddate(text: str) -> datetime | None:
-    """A naive wall-clock time, or None when the text is no documented or common form."""
+    """A naive wall-clock time, or None when the text is no documented or common form or a
+    date outside the platform's range (values.EARLIEST..LATEST: offsets and validity added to
+    it must stay representable)."""
     value = re.sub(r"\s+", " ", text.strip())
     for pattern in SENDDATE_FORMATS:
         try:
-            return datetime.strptime(value, pattern)
+            parsed = datetime.strptime(value, pattern)
         except ValueError:
             continue
+        return parsed if EARLIEST <= parsed <= LATEST else None
     return None

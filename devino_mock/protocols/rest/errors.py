@@ -32,6 +32,8 @@ FIXED = {
     errors.InternalError: (9, 500, "Internal server error"),
 }
 INTERNAL = (9, 500, "Internal server error")
+# A body that is not what its Content-Type says (not documented; the code of a bad argument).
+MALFORMED_BODY = (2, 400, "Invalid argument")
 STATISTICS_RANGE = (2, 400, "Нельзя указывать диапазон дат более 90 дней.")
 
 _NULL_DATETIME = (

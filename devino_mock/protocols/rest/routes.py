@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 
 from aiohttp import web
@@ -11,10 +11,10 @@ from aiohttp import web
 from devino_mock.core import errors
 from devino_mock.core.channels import SMS, sms
 from devino_mock.core.platform import ByLogin, BySession, Credentials, Platform, SmsRequest
-from devino_mock.protocols.http_params import Params, read_params
+from devino_mock.protocols.http_params import MalformedBody, Params, TooManyParameters, read_params
 from devino_mock.protocols.rest import errors as rest_errors
 from devino_mock.protocols.rest.render import MIN_DATE, ms_date, respond
-from devino_mock.protocols.values import as_utc, parse_datetime, parse_int
+from devino_mock.protocols.values import DateOutOfRange, as_utc, parse_datetime, parse_int
 from devino_mock.web import Router
 
 log = logging.getLogger("devino_mock.rest")
@@ -53,8 +53,16 @@ def credentials_of(params: Params, v2: bool) -> Credentials:
     return BySession(params.get("sessionid"))
 
 
+def _date(params: Params, name: str) -> datetime | None:
+    """A date parameter; one outside the platform's range is an invalid argument (code 2)."""
+    try:
+        return parse_datetime(params.get(name))
+    except DateOutOfRange:
+        raise errors.InvalidArgument(name) from None
+
+
 def _required_date(params: Params, name: str, param: str, action: str, v2: bool):
-    value = parse_datetime(params.get(name))
+    value = _date(params, name)
     if value is None:
         raise RequestError(*rest_errors.null_datetime(param, action, v2))
     return as_utc(value)
@@ -78,7 +86,7 @@ def _send(bulk: bool, by_timezone: bool) -> Operation:
         else:
             first = params.get("destinationaddress", "destinationaddresses")
             destinations = [first] if first else []
-        send_date = parse_datetime(params.get("senddate"))
+        send_date = _date(params, "senddate")
         request = SmsRequest(
             source=params.get("sourceaddress"),
             destinations=destinations,
@@ -168,6 +176,12 @@ def _handler(platform: Platform, operation: Operation, v2: bool):
             params = await read_params(request)
         except web.HTTPRequestEntityTooLarge:
             return error_response(2, 413, "Request entity too large")
+        except TooManyParameters:
+            # Only a recipient list grows this long: the documented bulk-limit answer.
+            return error_response(*rest_errors.describe(errors.TooManyRecipients(), bulk=bulk))
+        except MalformedBody as exc:
+            log.info("REST %s: %s", request.path, exc)
+            return error_response(*rest_errors.MALFORMED_BODY)
         try:
             result = operation(platform, params, credentials_of(params, v2), v2)
         except RequestError as exc:

@@ -46,6 +46,8 @@ class Smsc:
         self.sessions: dict[str, list[SmppSession]] = {}
         self.connections: set[SmppSession] = set()
         self.reassembler = Reassembler()
+        self._expired: list[PendingMessage] = []
+        self._expiring = False
         self.dispatcher = Dispatcher(platform, self.receivers, self.loop.call_soon_threadsafe,
                                      settings.smpp_deliver_timeout)
         self._mo_references = itertools.count(1)
@@ -119,7 +121,7 @@ class Smsc:
         try:
             if message.concat is None or message.concat.total == 1:
                 return self._submit_whole(credentials, message, now)
-            return self._submit_part(credentials, session.login, message, now)
+            return self._submit_part(credentials, session.login, message, now, session)
         except errors.PlatformError as exc:
             raise SmppError(st.status_for(exc), str(exc)) from None
 
@@ -143,7 +145,8 @@ class Smsc:
         accepted = self.platform.send(credentials, request)
         return accepted[0].id
 
-    def _submit_part(self, credentials: ByAccount, login: str, message: submit.ShortMessage, now: datetime) -> str:
+    def _submit_part(self, credentials: ByAccount, login: str, message: submit.ShortMessage, now: datetime,
+                     session: SmppSession) -> str:
         concat = message.concat
         assert concat is not None
         key = self.reassembler.key(login, message.source, message.destination, concat)
@@ -153,7 +156,15 @@ class Smsc:
             # destination, balance for every declared segment, rules) before it gets an id.
             text = decode_parts([message.user_data], message.data_coding).text
             self.platform.check(credentials, self._request(message, now, text, {}, parts=(text,) * concat.total))
-            pending = self.reassembler.start(key, self.platform.reserve_ids(concat.total), now, {"message": message})
+            full = self.reassembler.room_for(login, session)
+            if full:
+                # ESME_RMSGQFUL ("Message Queue Full", smpp.md §10) is the documented status for
+                # "the SMSC holds too much of yours, retry later": the client moves the part to
+                # the end of its queue and retries with pauses, by when messages have completed
+                # or expired. ESME_RTHROTTLED would wrongly say it sends too fast.
+                raise SmppError(st.ESME_RMSGQFUL, full)
+            pending = self.reassembler.start(key, self.platform.reserve_ids(concat.total), now, {"message": message},
+                                             owner=session)
             self.platform.scheduler.at(now + REASSEMBLY_TIMEOUT, lambda p=pending: self._expire(p))
         pending.parts[concat.sequence] = Part(message.user_data, message.data_coding, message.receipt_mode)
         segment_id = pending.id_for(concat.sequence)
@@ -178,13 +189,25 @@ class Smsc:
         return self.platform.send(credentials, request)[0]
 
     def _expire(self, pending: PendingMessage) -> None:
-        """Parts still missing after the reassembly timeout: what did arrive is sent as is."""
-        if self.reassembler.get(pending.key) is not pending:
+        """Parts still missing after the reassembly timeout: what did arrive is sent as is.
+        send_sms ticks the scheduler, which runs the next due expiry inside this one: nested
+        calls only queue theirs and the outermost sends them all, so hundreds of expiries
+        due at once cannot exhaust the stack."""
+        self._expired.append(pending)
+        if self._expiring:
             return
+        self._expiring = True
         try:
-            self._commit(ByAccount(pending.key.login), pending)
-        except errors.PlatformError as exc:
-            log.warning("SMPP incomplete message %s of %s refused: %s", pending.ids[0], pending.key.login, exc)
+            while self._expired:
+                due = self._expired.pop(0)
+                if self.reassembler.get(due.key) is not due:
+                    continue
+                try:
+                    self._commit(ByAccount(due.key.login), due)
+                except errors.PlatformError as exc:
+                    log.warning("SMPP incomplete message %s of %s refused: %s", due.ids[0], due.key.login, exc)
+        finally:
+            self._expiring = False
 
     # --- query_sm ------------------------------------------------------------------
 

@@ -76,7 +76,10 @@ class MailHandler:
         return failed[0] if failed else answers[-1]
 
     async def handle_exception(self, error: Exception) -> str:
-        log.error("SMTP session error", exc_info=error)
+        if isinstance(error, (ConnectionError, TimeoutError)):  # the client went away: no bug
+            log.info("SMTP session ended: %s", error or type(error).__name__)
+        else:
+            log.error("SMTP session error", exc_info=error)
         return replies.api_failure(replies.INTERNAL_ERROR)
 
     # --- Part A: Email2SMS -------------------------------------------------------------

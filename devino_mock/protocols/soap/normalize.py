@@ -18,13 +18,13 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 
 from lxml import etree
 from spyne import ComplexModelBase, DateTime, Unicode
 
 from devino_mock.protocols.soap.envelope import XSI
-from devino_mock.protocols.values import parse_datetime
+from devino_mock.protocols.values import DateOutOfRange, parse_datetime
 
 log = logging.getLogger("devino_mock.soap")
 
@@ -32,6 +32,8 @@ NIL = f"{{{XSI}}}nil"
 ALIASES = {"delayunilutc": "delayuntilutc", "starttime": "startdatetime", "endtime": "enddatetime"}
 _LIST_SEPARATORS = re.compile(r"[\s,;]+")
 _CYRILLIC_TE = "\u0422"
+DOTNET_MIN_VALUE = datetime(1, 1, 1)
+_NONZERO_OFFSET = re.compile(r"[+-](?!00:?00$)\d{2}:?\d{2}$")
 
 
 class InvalidValue(ValueError):
@@ -39,6 +41,10 @@ class InvalidValue(ValueError):
 
     def __init__(self, raw: str) -> None:
         super().__init__(f"The value '{raw}' could not be validated.")
+
+
+class DateOutOfRangeValue(InvalidValue):
+    """A well-formed date outside the platform's range: a business "Invalid argument" fault."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,13 @@ def _position(name: str, lookup: dict[str, int]) -> int | None:
 
 
 def _date_text(raw: str) -> str:
-    value = parse_datetime(raw.replace(_CYRILLIC_TE, "T"))
+    try:
+        value = parse_datetime(raw.replace(_CYRILLIC_TE, "T"))
+    except DateOutOfRange as exc:
+        # .NET clients write an unset DateTime as DateTime.MinValue: it stays "no date".
+        if exc.value == DOTNET_MIN_VALUE and not _NONZERO_OFFSET.search(raw.strip()):
+            return DOTNET_MIN_VALUE.isoformat()
+        raise DateOutOfRangeValue(raw) from None
     if value is None:
         raise InvalidValue(raw)
     if value.utcoffset() is None:

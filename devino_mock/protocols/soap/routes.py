@@ -21,9 +21,9 @@ from devino_mock.protocols.soap.envelope import (
     parse,
     version_from_content_type,
 )
-from devino_mock.protocols.soap.errors import READ_PREFIX
+from devino_mock.protocols.soap.errors import INVALID_ARGUMENT, PROCESS_PREFIX, READ_PREFIX
 from devino_mock.protocols.soap.models import NS
-from devino_mock.protocols.soap.normalize import InvalidValue, Operation, canonical_request, find_operation
+from devino_mock.protocols.soap.normalize import DateOutOfRangeValue, InvalidValue, Operation, canonical_request, find_operation
 from devino_mock.protocols.soap.operations import Call
 from devino_mock.protocols.soap.pipeline import Answer, SoapEndpoint, build_application, fault_answer
 from devino_mock.protocols.soap.services import SmsServiceV1, SmsServiceV2
@@ -136,6 +136,8 @@ class AsmxService:
             return fault_answer(version, "Client", unknown_operation_text(request))
         try:
             body_element.replace(first, canonical_request(first, operation))
+        except DateOutOfRangeValue:
+            return fault_answer(version, "Server", PROCESS_PREFIX + INVALID_ARGUMENT)
         except InvalidValue as exc:
             return fault_answer(version, "Client", READ_PREFIX + str(exc))
         return self.endpoints[version].answer(request, envelope, self.call)

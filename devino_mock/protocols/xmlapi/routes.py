@@ -4,7 +4,9 @@ request `<msg>`. Both endpoints process both section types (§5.2 item 5)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
@@ -15,7 +17,8 @@ from devino_mock.core.records import Message
 from devino_mock.core.numbers import normalize
 from devino_mock.core.platform import ByLogin, Platform, SmsRequest
 from devino_mock.core.text import segment
-from devino_mock.protocols.values import parse_datetime
+from devino_mock.protocols.slicing import Slices
+from devino_mock.protocols.values import DateOutOfRange, parse_datetime
 from devino_mock.protocols.xmlapi import codes
 from devino_mock.protocols.xmlapi.document import (
     NotADocument, attributes, children, name, parse, render, render_error, text_of,
@@ -29,6 +32,13 @@ MAX_STATUS_IDS = 1000  # "Максимальное количество ID в з
 STATUS_DAYS = 3  # "за последние 3 календарных дня" (§3)
 MAX_SENDER, MAX_RECIPIENT, MAX_URL = 11, 21, 100  # varchar(11), varchar(21), varchar(100) (§2.1)
 MESSAGE_TYPES = {0: "sms", 1: "flash", 2: "wap-push"}
+# Not documented (xml-api.md gives no send limit); suggested: no client needs more in one
+# package, and a package of 300,000 <msg> is refused before it costs seconds of parsing.
+MAX_SEND_MSGS = 10_000
+PARSE_OFF_LOOP_BYTES = 256 * 1024
+PACKAGE_ATTRIBUTES = frozenset({"login", "password"})
+MSG_ATTRIBUTES = frozenset({"id", "sender", "recipient", "type", "url", "date_beg", "date_end"})
+STATUS_ATTRIBUTES = frozenset({"id", "sms_id"})
 
 
 class MessageRejected(Exception):
@@ -47,13 +57,35 @@ def _integer(text: str | None) -> int | None:
 
 
 def _instant(text: str | None) -> datetime | None:
-    """An ISO 8601 date (seconds optional); naive ones are Moscow time."""
+    """An ISO 8601 date (seconds optional); naive ones are Moscow time. Unreadable or out of
+    the platform's range (values.EARLIEST..LATEST, offsets beyond ±14:00): ERR_UNKNOWN, the
+    code §5.3 gives a bad attribute that has no code of its own."""
     if text is None or not text.strip():
         return None
-    value = parse_datetime(text)
+    try:
+        value = parse_datetime(text)
+    except DateOutOfRange:
+        value = None
     if value is None:
         raise MessageRejected(codes.ERR_UNKNOWN)
     return value.replace(tzinfo=SERVICE_ZONE) if value.tzinfo is None else value
+
+
+@dataclass
+class Prepared:
+    """One `<msg>` of a send section after validation: its reply attributes and either the
+    request to send or the code it was refused with."""
+
+    reply: dict[str, str]
+    text: str
+    request: SmsRequest | None = None
+    code: int | None = None
+
+
+def too_many_elements(body: bytes) -> bool:
+    """More elements than the largest acceptable package: every element costs at least one
+    `<` (XML text cannot hold a bare one), so counting them bounds the work before parsing."""
+    return body.count(b"<") > 2 * (MAX_SEND_MSGS + MAX_STATUS_IDS) + 64
 
 
 class XmlApi:
@@ -63,19 +95,23 @@ class XmlApi:
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read() if request.method == "POST" else b""
         try:
-            payload = self.answer(body)
+            payload = await self.answer(body)
         except Exception:
             log.exception("XML API %s failed", request.path)
             payload = render_error(codes.DOC_UNKNOWN)
         return web.Response(body=payload, headers=HEADERS)
 
-    def answer(self, body: bytes) -> bytes:
+    async def answer(self, body: bytes) -> bytes:
+        if too_many_elements(body):
+            log.info("XML API request refused: more than %d messages", MAX_SEND_MSGS)
+            return render_error(codes.DOC_FORMAT)
         try:
-            root = parse(body)
+            # libxml2 parses without the GIL: a big document does not stall the loop.
+            root = await asyncio.to_thread(parse, body) if len(body) > PARSE_OFF_LOOP_BYTES else parse(body)
         except NotADocument as exc:
             log.debug("XML API request refused: %s", exc)
             return render_error(codes.DOC_FORMAT)
-        package = attributes(root)
+        package = attributes(root, PACKAGE_ATTRIBUTES)
         try:
             self.platform.authenticate(package.get("login"), package.get("password"))
         except errors.PlatformError:
@@ -84,37 +120,72 @@ class XmlApi:
         sections = [(name(s), s) for s in children(root) if name(s) in ("message", "status")]
         if any(kind == "status" and len(children(s, "msg")) > MAX_STATUS_IDS for kind, s in sections):
             return render_error(codes.DOC_FORMAT)
-        answered = []
-        for kind, section in sections:
+        if sum(len(children(s, "msg")) for kind, s in sections if kind == "message") > MAX_SEND_MSGS:
+            return render_error(codes.DOC_FORMAT)
+        # Every <msg> of every send section is validated before any is sent, so nothing after
+        # the first send can fail in a way that hides an id the client was charged for.
+        prepared: dict[int, list[Prepared]] = {}
+        for index, (kind, section) in enumerate(sections):
             if kind == "message":
-                answered.append(("message", self._send_section(credentials, section)))
+                prepared[index] = await self._prepare_section(credentials, section)
+        answered = []
+        for index, (kind, section) in enumerate(sections):
+            if kind == "message":
+                answered.append(("message", await self._send_prepared(credentials, prepared[index])))
             else:
                 answered.append(("status", self._status_section(credentials, section)))
         return render(answered)
 
     # --- Send (§2) ------------------------------------------------------------------------
 
-    def _send_section(self, credentials: ByLogin, section) -> list[tuple[dict[str, str], str]]:
+    async def _prepare_section(self, credentials: ByLogin, section) -> list[Prepared]:
         defaults: dict[str, str] = {}
         for element in children(section, "default"):
-            defaults = {**attributes(element), **defaults}
+            defaults = {**attributes(element, MSG_ATTRIBUTES), **defaults}
         out = []
+        slices = Slices()
         for element in children(section, "msg"):
-            merged = {**defaults, **attributes(element)}
-            text = text_of(element)
-            reply: dict[str, str] = {}
+            await slices.pause()
+            merged = {**defaults, **attributes(element, MSG_ATTRIBUTES)}
+            item = Prepared({}, text_of(element))
             if merged.get("id", "").strip():
-                reply["id"] = merged["id"].strip()
+                item.reply["id"] = merged["id"].strip()
             try:
-                message = self._send_one(credentials, merged, text)
+                item.request = self._request(merged, item.text)
+                self.platform.check(credentials, item.request)
             except MessageRejected as exc:
-                count = segment(text).count if text else 1
-                out.append(({**reply, "sms_id": "0", "sms_count": str(count)}, str(exc.code)))
-                continue
-            out.append(({**reply, "sms_id": message.id, "sms_count": str(message.segments)}, str(self._xml_status(message))))
+                item.code = exc.code
+            except errors.PlatformError as exc:
+                item.code = codes.send_error_code(exc)
+            except Exception:
+                log.exception("XML API check of msg %s failed", item.reply.get("id", "?"))
+                item.code = codes.ERR_UNKNOWN
+            out.append(item)
         return out
 
-    def _send_one(self, credentials: ByLogin, attrs: dict[str, str], text: str) -> Message:
+    async def _send_prepared(self, credentials: ByLogin, items: list[Prepared]) -> list[tuple[dict[str, str], str]]:
+        out = []
+        slices = Slices()
+        for item in items:
+            await slices.pause()
+            if item.code is None and item.request is not None:
+                try:
+                    [message] = self.platform.send(credentials, item.request)
+                except errors.PlatformError as exc:
+                    # Checked a moment ago; an earlier <msg> of this package may have used the balance.
+                    item.code = codes.send_error_code(exc)
+                except Exception:
+                    log.exception("XML API send of msg %s failed", item.reply.get("id", "?"))
+                    item.code = codes.ERR_UNKNOWN
+                else:
+                    out.append(({**item.reply, "sms_id": message.id, "sms_count": str(message.segments)},
+                                str(self._xml_status(message))))
+                    continue
+            count = segment(item.text).count if item.text else 1
+            out.append(({**item.reply, "sms_id": "0", "sms_count": str(count)}, str(item.code)))
+        return out
+
+    def _request(self, attrs: dict[str, str], text: str) -> SmsRequest:
         """The §5.3 order: id, sender, recipient, text, type/url; then the platform decides
         account, billing and everything the other APIs share."""
         client_id = attrs.get("id", "").strip()
@@ -144,13 +215,8 @@ class XmlApi:
             extra["client_id"] = int(client_id)
         if url:
             extra["url"] = url
-        request = SmsRequest(source=sender, destinations=[recipient], text=text, transport="xml",
-                             send_at=begin, validity_minutes=validity, extra=extra)  # type: ignore[arg-type]
-        try:
-            [message] = self.platform.send(credentials, request)
-        except errors.PlatformError as exc:
-            raise MessageRejected(codes.send_error_code(exc)) from None
-        return message
+        return SmsRequest(source=sender, destinations=[recipient], text=text, transport="xml",
+                          send_at=begin, validity_minutes=validity, extra=extra)  # type: ignore[arg-type]
 
     def _xml_status(self, message: Message) -> int:
         if message.status == "queued" and message.send_at > self.platform.now():
@@ -167,7 +233,7 @@ class XmlApi:
         by_client_id: dict[int, Message] | None = None
         out = []
         for element in children(section, "msg"):
-            attrs = attributes(element)
+            attrs = attributes(element, STATUS_ATTRIBUTES)
             reply: dict[str, str] = {}
             if attrs.get("id", "").strip():
                 reply["id"] = attrs["id"].strip()
