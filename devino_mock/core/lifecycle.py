@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 from datetime import datetime
 from typing import Callable
 
 from devino_mock.core.channels import CHANNELS, Step
 from devino_mock.core.records import Message
+
+log = logging.getLogger("devino_mock.scheduler")
 
 
 class Scheduler:
@@ -41,7 +44,10 @@ class Scheduler:
             while self._heap and self._heap[0][0] <= now_ts:
                 due, _, action = heapq.heappop(self._heap)
                 self.current = due
-                action()
+                try:
+                    action()
+                except Exception:  # one broken piece of due work must not stop the rest, or the caller
+                    log.exception("scheduled work failed")
                 ran += 1
         finally:
             self.current = None
