@@ -83,3 +83,15 @@ class Store(ABC):
     @abstractmethod
     def clear(self) -> None:
         """Forget every record and value but the id sequences."""
+
+    def flush(self) -> None:
+        """Make every change so far durable (a store that batches writes); answers given after
+        this survive the process being killed."""
+
+    def close(self) -> None:
+        """Flush and let go of what the store holds open."""
+        self.flush()
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written: a one-line reason for people."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Iterable
 
 from devino_mock.core.accounts import Account, Session
@@ -10,14 +11,18 @@ from devino_mock.core.store.base import Store
 
 
 class MemoryStore(Store):
-    def __init__(self) -> None:
+    def __init__(self, max_messages: int | None = None) -> None:
+        self.max_messages = max_messages
         self._sequences: dict[str, int] = {}
-        self.clear()
+        self._forget_all()
 
     def clear(self) -> None:
+        self._forget_all()
+
+    def _forget_all(self) -> None:
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, Session] = {}
-        self._messages: list[Message] = []
+        self._messages: deque[Message] = deque()
         self._by_id: dict[str, Message] = {}
         self._incoming: list[Incoming] = []
         self._submissions: list[Submission] = []
@@ -47,6 +52,15 @@ class MemoryStore(Store):
         self._messages.append(message)
         for message_id in message.ids:
             self._by_id[message_id] = message
+        while self.max_messages is not None and len(self._messages) > self.max_messages:
+            self._drop(self._messages.popleft())
+
+    def _drop(self, message: Message) -> None:
+        """The oldest message leaves the journal (--max-messages); its planned steps find it
+        gone and do nothing."""
+        for message_id in message.ids:
+            if self._by_id.get(message_id) is message:
+                del self._by_id[message_id]
 
     def save_message(self, message: Message) -> None:
         pass  # the record in memory is the stored one
