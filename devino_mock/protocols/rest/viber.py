@@ -16,10 +16,10 @@ from devino_mock.protocols.values import parse_int
 
 # `Validity` is "мин, от 1 до 1440" in every parameter table, yet every example sends
 # `Validity=86400` (http-rest.md §7.15 A3). Both are documented: minutes up to 1440 are taken as
-# given, and a larger value up to 86400 (the example) means the longest validity, 1440 minutes
-# (= 86400 s, Viber's own maximum either way). Below 1, above 86400 or not a whole number is
-# "неправильно указано значение времени ожидания доставки" (§4.4).
-MAX_VALIDITY_MINUTES = 1440
+# given, and a larger value up to 86400 (the example) gets the longest validity, which the Viber
+# channel caps at 24 h (= 1440 minutes = 86400 s, so the example means the same in either unit).
+# Below 1, above 86400 or not a whole number is "неправильно указано значение времени ожидания
+# доставки" (§4.4).
 LARGEST_VALIDITY = 86400
 
 
@@ -30,7 +30,7 @@ def _validity(params: Params) -> int | None:
     minutes = parse_int(raw)
     if minutes is None or not 1 <= minutes <= LARGEST_VALIDITY:
         raise RequestError(*rest_errors.VIBER_VALIDITY)
-    return min(minutes, MAX_VALIDITY_MINUTES)
+    return minutes
 
 
 def _send(bulk: bool, resend: bool):
