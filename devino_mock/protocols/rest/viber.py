@@ -74,7 +74,7 @@ def _attach_optionals(platform: Platform, messages: list[Message], optionals: li
     carries one `extra` for every recipient, so each message gets its own value afterwards,
     written through the store."""
     for message, optional in zip(messages, optionals):
-        message.extra["optional"] = optional
+        message.extra = {**message.extra, "optional": optional}  # a new dict: records may share one
         platform.store.save_message(message)
 
 
