@@ -24,6 +24,8 @@ LARGEST_VALIDITY = 86400
 
 
 def _validity(params: Params) -> int | None:
+    """Read while binding the parameters, before the documented checks (which do not list it),
+    as the REST adapter reads the dates of Sms/In and Sms/Statistics."""
     raw = params.get("validity")
     if raw is None:
         return None  # the channel's default (24 h)
