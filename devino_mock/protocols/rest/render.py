@@ -19,6 +19,23 @@ def ms_date(value: datetime | None) -> str | None:
     return f"/Date({int(value.timestamp() * 1000)})/"
 
 
+def state_body(state: int, description: str, message=None) -> dict:
+    """The status body of Sms/State, Viber/State and a `ResentSms` item (http-rest.md §2.7,
+    §2.14), keys in the documented order; without a message, the unknown-id body (§2.7)."""
+    if message is None:
+        return {"State": state, "CreationDateUtc": None, "SubmittedDateUtc": None, "ReportedDateUtc": None,
+                "TimeStampUtc": MIN_DATE, "StateDescription": description, "Price": None}
+    return {
+        "State": state,
+        "CreationDateUtc": ms_date(message.created_at),
+        "SubmittedDateUtc": ms_date(message.submitted_at),
+        "ReportedDateUtc": ms_date(message.reported_at),
+        "TimeStampUtc": ms_date(message.reported_at) or MIN_DATE,
+        "StateDescription": description,
+        "Price": message.price,
+    }
+
+
 def _default(value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)

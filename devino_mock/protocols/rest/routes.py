@@ -1,4 +1,5 @@
-"""REST v1 and v2 operations: parse leniently -> one core call -> the documented body."""
+"""REST v1 and v2 operations: parse leniently -> one core call -> the documented body. The
+routing table for SMS and session operations; the Viber ones live in viber.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from devino_mock.core.channels import SMS, sms
 from devino_mock.core.platform import ByLogin, BySession, Credentials, Platform, SmsRequest
 from devino_mock.protocols.http_params import MalformedBody, Params, TooManyParameters, read_params
 from devino_mock.protocols.rest import errors as rest_errors
-from devino_mock.protocols.rest.render import MIN_DATE, ms_date, respond
+from devino_mock.protocols.rest import viber as rest_viber
+from devino_mock.protocols.rest.errors import RequestError
+from devino_mock.protocols.rest.render import ms_date, respond, state_body
 from devino_mock.protocols.values import DateOutOfRange, as_utc, parse_datetime, parse_int
 from devino_mock.web import Router
 
@@ -21,23 +24,7 @@ log = logging.getLogger("devino_mock.rest")
 MAX_INCOMING_LOOKBACK = timedelta(days=365)
 MAX_STATISTICS_RANGE = timedelta(days=90)
 
-UNKNOWN_STATE = {
-    "State": sms.NOT_FOUND_CODE,
-    "CreationDateUtc": None,
-    "SubmittedDateUtc": None,
-    "ReportedDateUtc": None,
-    "TimeStampUtc": MIN_DATE,
-    "StateDescription": sms.NOT_FOUND_TEXT,
-    "Price": None,
-}
-
-
-class RequestError(Exception):
-    """A wire-level error decided by the adapter itself (a date the model binder rejects)."""
-
-    def __init__(self, code: int, status: int, desc: str) -> None:
-        super().__init__(desc)
-        self.triple = (code, status, desc)
+UNKNOWN_STATE = state_body(sms.NOT_FOUND_CODE, sms.NOT_FOUND_TEXT)
 
 
 Operation = Callable[[Platform, Params, Credentials, bool], object]
@@ -111,15 +98,7 @@ def op_state(platform: Platform, params: Params, credentials: Credentials, _: bo
         message, _index = platform.sms_status(credentials, message_id.replace(" ", "+"))
     if message is None:
         return UNKNOWN_STATE
-    return {
-        "State": sms.code(message.status),
-        "CreationDateUtc": ms_date(message.created_at),
-        "SubmittedDateUtc": ms_date(message.submitted_at),
-        "ReportedDateUtc": ms_date(message.reported_at),
-        "TimeStampUtc": ms_date(message.reported_at) or MIN_DATE,
-        "StateDescription": SMS.text(message.status),
-        "Price": message.price,
-    }
+    return state_body(sms.code(message.status), SMS.text(message.status), message)
 
 
 def op_incoming(platform: Platform, params: Params, credentials: Credentials, v2: bool) -> object:
@@ -163,11 +142,13 @@ COMMON = {
     "sms/state": op_state,
     "sms/in": op_incoming,
     "sms/statistics": op_statistics,
+    **rest_viber.OPERATIONS,
 }
 
 
 def _handler(platform: Platform, operation: Operation, v2: bool):
     bulk = getattr(operation, "bulk", False)
+    describe = getattr(operation, "describe", rest_errors.describe)  # the operation's error table
 
     async def handle(request: web.Request) -> web.Response:
         if request.method not in ("GET", "POST", "HEAD"):
@@ -187,10 +168,10 @@ def _handler(platform: Platform, operation: Operation, v2: bool):
         except RequestError as exc:
             return error_response(*exc.triple)
         except errors.PlatformError as exc:
-            return error_response(*rest_errors.describe(exc, bulk=bulk))
+            return error_response(*describe(exc, bulk=bulk))
         except Exception:
             log.exception("REST %s failed", request.path)
-            return error_response(*rest_errors.INTERNAL)
+            return error_response(*describe(errors.InternalError()))
         return respond(result)
 
     return handle
