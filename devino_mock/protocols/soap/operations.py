@@ -27,7 +27,8 @@ from devino_mock.protocols.soap.models import (
 from devino_mock.protocols.values import as_utc
 
 MAX_RECIPIENTS = 1000  # "до 1000 сообщений" in one request (soap.md §3.3), SMS and Viber
-VIBER_VALIDITY_MINUTES = range(1, 1441)  # "мин, от 1 до 1440", required (soap.md §3.3, §10.5 #18)
+# Viber `Validity`: "мин, от 1 до 1440", required (soap.md §3.3, §10.5 #18).
+VIBER_VALIDITY_MINUTES = range(1, 1441)
 VIBER_UNKNOWN = "Unknown"  # the State of an id the platform cannot show (soap.md §10.1.10)
 MAX_STATISTICS_RANGE = timedelta(days=90)
 MAX_INCOMING_LOOKBACK = timedelta(days=365)
@@ -180,6 +181,12 @@ def incoming(call: Call, credentials: Credentials, max_date: datetime | None,
     ])
 
 
+def _sms_fallback(source: str | None, text: str) -> dict:
+    # "имя отправителя для SMS, идентичное имени отправителя Viber" (soap.md §6): the same
+    # sender and text, to the same number.
+    return {"channel": "sms", "source": source, "text": text, "transport": "viber_fallback"}
+
+
 def send_viber(call: Call, credentials: Credentials, message: ViberMessage | None, resend: bool) -> ArrayOfString:
     """SendMessage / SendMessageWithResend of the Viber services: one Viber message per
     recipient; with resend, an SMS with the same sender and text stands in for a Viber message
@@ -200,8 +207,7 @@ def send_viber(call: Call, credentials: Credentials, message: ViberMessage | Non
         validity_minutes=message.Validity,
         max_recipients=MAX_RECIPIENTS,
         extra={} if message.Optional is None else {"optional": message.Optional},
-        # "имя отправителя для SMS, идентичное имени отправителя Viber" (soap.md §6).
-        fallback={"channel": "sms", "source": source, "text": text, "transport": "viber_fallback"} if resend else None,
+        fallback=_sms_fallback(source, text) if resend else None,
     )
     if message.Validity not in VIBER_VALIDITY_MINUTES:
         # The core caps a long validity instead of refusing it. Refused here only once every
