@@ -1,4 +1,5 @@
-"""SOAP `SmsService.asmx` (SessionID) and `SmsServicev2.asmx` (login/password), soap.md.
+"""SOAP `SmsService.asmx` and `ViberService.asmx` (SessionID), `SmsServicev2.asmx` and
+`ViberServiceV2.asmx` (login/password), soap.md.
 
 spyne runs inside the aiohttp event loop: an aiohttp handler drives spyne's HTTP pipeline
 directly (pipeline.py). The shim below must run before anything imports spyne."""

@@ -26,7 +26,7 @@ from devino_mock.protocols.soap.models import NS
 from devino_mock.protocols.soap.normalize import DateOutOfRangeValue, InvalidValue, Operation, canonical_request, find_operation
 from devino_mock.protocols.soap.operations import Call
 from devino_mock.protocols.soap.pipeline import Answer, SoapEndpoint, build_application, fault_answer
-from devino_mock.protocols.soap.services import SmsServiceV1, SmsServiceV2
+from devino_mock.protocols.soap.services import SmsServiceV1, SmsServiceV2, ViberServiceV1, ViberServiceV2
 from devino_mock.protocols.soap.wsdl import asmx_template, with_location
 from devino_mock.web import Router
 
@@ -46,6 +46,8 @@ class ServiceSpec:
 SERVICES = (
     ServiceSpec("/SmsService.asmx", "SmsService", SmsServiceV1, "soap"),
     ServiceSpec("/SmsServicev2.asmx", "SmsServicev2", SmsServiceV2, "soap_v2"),
+    ServiceSpec("/ViberService.asmx", "ViberService", ViberServiceV1, "soap"),
+    ServiceSpec("/ViberServiceV2.asmx", "ViberServiceV2", ViberServiceV2, "soap_v2"),
 )
 
 

@@ -1,11 +1,11 @@
-"""The two SMS services as spyne services. Parameter names are the documented element names
+"""The SMS and the Viber services as spyne services. Parameter names are the documented element names
 (soap.md §4, §5) and methods are declared in the documented order, which is the order of the
 WSDL's operations. Each method is one call into operations.py; `ctx.udc` is the per-request
 `Call` (platform and transport name)."""
 
 from __future__ import annotations
 
-from spyne import DateTime, Decimal, Integer32, ServiceBase, Unicode, rpc
+from spyne import DateTime, Decimal, Integer32, Integer64, ServiceBase, Unicode, rpc
 
 from devino_mock.core.platform import ByLogin, BySession
 from devino_mock.protocols.soap import operations as ops
@@ -15,6 +15,8 @@ from devino_mock.protocols.soap.models import (
     MessageState,
     SmsMessage,
     Statistics,
+    ViberMessage,
+    ViberMessageStateInfo,
 )
 
 
@@ -103,3 +105,44 @@ class SmsServiceV2(ServiceBase):
     @rpc(Unicode, Unicode, DateTime, DateTime, _returns=ArrayOfIncomingMessage, **_result("GetIncomingMessages"))
     def GetIncomingMessages(ctx, login, password, maxDateUTC, minDateUTC):
         return ops.incoming(ctx.udc, ByLogin(login, password), maxDateUTC, minDateUTC)
+
+
+# The Viber services (soap.md §6, §7). SendMessageWithResend answers in `SendMessageResult`, not
+# `SendMessageWithResendResult`: an ASP.NET overload published under another MessageName
+# (soap.md §6.2, §10.5 #10). `messageID` is an xs:long as in the examples (§10.5 #6).
+
+class ViberServiceV1(ServiceBase):
+    """ViberService.asmx: session ids from either GetSessionID (this one is undocumented but
+    harmless, soap.md §10.5 #21), or from SmsService.asmx and REST."""
+
+    @rpc(Unicode, Unicode, _returns=Unicode, **_result("GetSessionID"))
+    def GetSessionID(ctx, login, password):
+        return ops.open_session(ctx.udc, login, password)
+
+    @rpc(Unicode, ViberMessage, _returns=ArrayOfString, **_result("SendMessage"))
+    def SendMessage(ctx, sessionID, message):
+        return ops.send_viber(ctx.udc, BySession(sessionID), message, resend=False)
+
+    @rpc(Unicode, ViberMessage, _returns=ArrayOfString, **_result("SendMessage"))
+    def SendMessageWithResend(ctx, sessionID, message):
+        return ops.send_viber(ctx.udc, BySession(sessionID), message, resend=True)
+
+    @rpc(Unicode, Integer64, _returns=ViberMessageStateInfo, **_result("GetMessageState"))
+    def GetMessageState(ctx, sessionID, messageID):
+        return ops.viber_state(ctx.udc, BySession(sessionID), messageID)
+
+
+class ViberServiceV2(ServiceBase):
+    """ViberServiceV2.asmx: login and password in every call."""
+
+    @rpc(Unicode, Unicode, ViberMessage, _returns=ArrayOfString, **_result("SendMessage"))
+    def SendMessage(ctx, login, password, message):
+        return ops.send_viber(ctx.udc, ByLogin(login, password), message, resend=False)
+
+    @rpc(Unicode, Unicode, ViberMessage, _returns=ArrayOfString, **_result("SendMessage"))
+    def SendMessageWithResend(ctx, login, password, message):
+        return ops.send_viber(ctx.udc, ByLogin(login, password), message, resend=True)
+
+    @rpc(Unicode, Unicode, Integer64, _returns=ViberMessageStateInfo, **_result("GetMessageState"))
+    def GetMessageState(ctx, login, password, messageID):
+        return ops.viber_state(ctx.udc, ByLogin(login, password), messageID)

@@ -4,7 +4,7 @@ publishes (soap.md §10.2, Appendix A/B).
 spyne writes one binding and one port per application, `soapAction="<Operation>"`, message
 parts named after their elements, named wrapper types and `minOccurs="0" nillable="true"`
 everywhere. ASMX writes: anonymous wrapper types; value elements (int, decimal, dateTime,
-boolean) `minOccurs="1"`; messages `{Op}SoapIn`/`{Op}SoapOut` with a `parameters` part;
+boolean, enumerations) `minOccurs="1"`; messages `{Op}SoapIn`/`{Op}SoapOut` with a `parameters` part;
 portType `{Svc}Soap`; a SOAP 1.1 binding `{Svc}Soap` and a SOAP 1.2 binding `{Svc}Soap12`
 with `soapAction="http://ws.devinosms.com/{Op}"`; one service with the 1.1 port first. The
 types and the operations come from spyne; only their spelling changes here."""
@@ -35,9 +35,10 @@ ASMX_NSMAP = {
 VALUE_TYPES = frozenset({"int", "long", "short", "decimal", "double", "float", "boolean", "dateTime"})
 # Value elements that may be null: unset dates and price (soap.md §10.2 item 6).
 NILLABLE = frozenset({"DelayUntilUtc", "CreationDateUtc", "SubmittedDateUtc", "ReportedDateUtc", "Price"})
-# Value elements documented as optional ("Обязательность: Нет"). PHP SoapClient refuses to
-# encode an object that lacks a required element (clients.md §5.4 item 4).
-OPTIONAL_VALUES = frozenset({"validity", "Validity", "ReceiptRequested"})
+# Value elements documented as optional ("Обязательность: Нет"), by name or `Type.name`. PHP
+# SoapClient refuses to encode an object that lacks a required element (clients.md §5.4 item
+# 4). The Viber message's Validity stays required, as documented (soap.md §10.5 #18).
+OPTIONAL_VALUES = frozenset({"validity", "SmsMessage.Validity", "SmsMessage.ReceiptRequested"})
 
 
 def _w(tag: str) -> str:
@@ -60,6 +61,9 @@ class _SpyneDocument:
         self.tns = root.get("targetNamespace")
         schema = root.find(f"{_w('types')}/{_s('schema')}")
         self.types = {t.get("name"): t for t in schema.findall(_s("complexType"))}
+        # name -> enumeration values of the string enumerations (.NET enums: value types)
+        self.enums = {t.get("name"): [e.get("value") for e in t.iter(_s("enumeration"))]
+                      for t in schema.findall(_s("simpleType"))}
         parts = {m.get("name"): m.find(_w("part")).get("element") for m in root.findall(_w("message"))}
         self.operations: list[tuple[str, str, str]] = []  # (operation, request element, response element)
         for operation in root.find(_w("portType")).findall(_w("operation")):
@@ -74,7 +78,8 @@ class _SpyneDocument:
         return element.nsmap.get(prefix or None, ""), local
 
 
-def _sequence(spyne_type: etree._Element | None, complex_type: etree._Element) -> None:
+def _sequence(spyne: _SpyneDocument, owner: str, complex_type: etree._Element) -> None:
+    spyne_type = spyne.types.get(owner)
     source = spyne_type.find(_s("sequence")) if spyne_type is not None else None
     if source is None:
         return
@@ -82,10 +87,12 @@ def _sequence(spyne_type: etree._Element | None, complex_type: etree._Element) -
     for child in source.findall(_s("element")):
         name = child.get("name")
         namespace, type_name = _SpyneDocument.type_of(child)
+        value_type = type_name in VALUE_TYPES if namespace == XS else type_name in spyne.enums
         if child.get("maxOccurs") == "unbounded":
             occurs, nillable = ("0", "unbounded"), True
-        elif namespace == XS and type_name in VALUE_TYPES:
-            occurs, nillable = ("0" if name in OPTIONAL_VALUES else "1", "1"), name in NILLABLE
+        elif value_type:
+            optional = name in OPTIONAL_VALUES or f"{owner}.{name}" in OPTIONAL_VALUES
+            occurs, nillable = ("0" if optional else "1", "1"), name in NILLABLE
         else:
             occurs, nillable = ("0", "1"), False
         element = etree.SubElement(sequence, _s("element"))
@@ -97,16 +104,27 @@ def _sequence(spyne_type: etree._Element | None, complex_type: etree._Element) -
         element.set("type", f"{'s' if namespace == XS else 'tns'}:{type_name}")
 
 
+def _enumeration(schema: etree._Element, name: str, values: list[str]) -> None:
+    # Rebuilt rather than copied: `base` is a QName in an attribute value, and the copy
+    # would name spyne's `xs` prefix, which this document does not declare.
+    restriction = etree.SubElement(etree.SubElement(schema, _s("simpleType"), name=name), _s("restriction"),
+                                   base="s:string")
+    for value in values:
+        etree.SubElement(restriction, _s("enumeration"), value=value)
+
+
 def _schema(spyne: _SpyneDocument, types: etree._Element) -> None:
     schema = etree.SubElement(types, _s("schema"), elementFormDefault="qualified", targetNamespace=spyne.tns)
     wrappers = {name for _, request, response in spyne.operations for name in (request, response)}
-    for name, spyne_type in spyne.types.items():
+    for name in spyne.types:
         if name not in wrappers:
-            _sequence(spyne_type, etree.SubElement(schema, _s("complexType"), name=name))
+            _sequence(spyne, name, etree.SubElement(schema, _s("complexType"), name=name))
+    for name, values in spyne.enums.items():
+        _enumeration(schema, name, values)
     for _, request, response in spyne.operations:
         for name in (request, response):
             element = etree.SubElement(schema, _s("element"), name=name)
-            _sequence(spyne.types.get(name), etree.SubElement(element, _s("complexType")))
+            _sequence(spyne, name, etree.SubElement(element, _s("complexType")))
 
 
 def _binding(parent: etree._Element, spyne: _SpyneDocument, service: str, suffix: str, soap_ns: str) -> None:
