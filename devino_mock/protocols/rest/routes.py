@@ -13,6 +13,7 @@ from devino_mock.core.channels import SMS, sms
 from devino_mock.core.platform import ByLogin, BySession, Credentials, Platform, SmsRequest
 from devino_mock.protocols.http_params import Params, read_params
 from devino_mock.protocols.rest import errors as rest_errors
+from devino_mock.protocols.rest import hlr
 from devino_mock.protocols.rest.render import MIN_DATE, ms_date, respond
 from devino_mock.protocols.values import as_utc, parse_datetime, parse_int
 from devino_mock.web import Router
@@ -186,4 +187,7 @@ def register(router: Router, platform: Platform) -> None:
     for path, operation in {**V1_ONLY, **COMMON}.items():
         router.add(f"/rest/{path}", _handler(platform, operation, v2=False))
     for path, operation in COMMON.items():
+        router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True))
+    for path, operation in hlr.OPERATIONS.items():  # HLR (hlr.md): on both prefixes
+        router.add(f"/rest/{path}", _handler(platform, operation, v2=False))
         router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True))
