@@ -136,13 +136,15 @@ class Outbox:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        task = loop.create_task(self._attempt(callback, self._generation))
+        task = loop.create_task(self._attempt(callback, self._generation, when))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 
-    async def _attempt(self, callback: Callback, generation: int) -> None:
+    async def _attempt(self, callback: Callback, generation: int, due: datetime) -> None:
         policy = POLICIES[callback.kind]
-        at = self.clock.now()
+        # An attempt counts at the instant it fell due: after a clock jump the retries follow
+        # one another as they would have while the time passed, not from the jump's end.
+        at = min(due, self.clock.now())
         callback.next_attempt_at = None
         try:
             delivery = Delivery(*await self.sender(callback, policy.timeout))  # type: ignore[misc]
