@@ -14,11 +14,11 @@ from aiohttp import web
 from devino_mock import fixtures as fixture_files
 from devino_mock.config import Settings
 from devino_mock.control import ControlTable, json_response
-from devino_mock.control import resources
+from devino_mock.control import resources, services
 from devino_mock.control.sinks import Sinks
 from devino_mock.core.platform import Platform
 from devino_mock.outbound import HttpSender
-from devino_mock.protocols import ftp, rest, smpp, smtp, soap, viber, xmlapi
+from devino_mock.protocols import ftp, rest, smpp, sms_push, smtp, soap, twofa, viber, xmlapi
 from devino_mock.web import Router, make_app
 
 log = logging.getLogger("devino_mock")
@@ -30,7 +30,7 @@ TICK_CEILING = 0.5  # seconds: the longest the ticker sleeps, so clock jumps are
 #   control(table, emulator)         its own /_mock/ calls (returns what `start` completes)
 #   start(emulator, host, port)      a socket listener: an object with `.port` and `async close()`
 # and adds to emulator.reset_hooks what it forgets on reset.
-HTTP_SURFACES = (rest, soap, xmlapi, viber)
+HTTP_SURFACES = (rest, soap, xmlapi, viber, twofa, sms_push)
 SOCKET_LISTENERS = (("smpp", smpp), ("smtp", smtp), ("ftp", ftp))
 
 
@@ -54,6 +54,7 @@ class Emulator:
             surface.register(self.router, self.platform)
         self.control = ControlTable()
         resources.register(self.control, self.platform, lambda: dict(self.ports), self._reset_surfaces)
+        services.register(self.control, self.platform)
         sinks = Sinks(self.platform)
         sinks.register(self.control)
         self.reset_hooks.append(sinks.reset)

@@ -68,15 +68,15 @@ def test_retries_follow_the_backoff_and_keep_order(devino_mock):
     account(devino_mock, viber_status=sink(devino_mock))
     requests.post(f"{devino_mock.url}/_mock/sinks/hook/responses", json={"status": 500, "times": 2})
     pid = send(devino_mock)
-    devino_mock.advance(10)  # DELIVERED fails once; READ waits behind it
+    devino_mock.advance(10)  # DELIVERED (due at +3 s) fails once; READ waits behind it
     assert [json.loads(r["body"])[0]["status"] for r in received(devino_mock)] == ["DELIVERED"]
     [delivered, read] = callbacks(devino_mock, message_id=str(pid))
     assert delivered["state"] == "pending" and read["state"] == "pending" and read["attempts"] == []
     assert delivered["attempts"][0]["http_status"] == 500 and delivered["next_attempt_at"] is not None
-    devino_mock.advance(9)
-    assert len(received(devino_mock)) == 1  # 10 s back-off not yet over
+    devino_mock.advance(2)
+    assert len(received(devino_mock)) == 1  # the 10 s back-off counts from +3 s: not over at +12 s
     devino_mock.advance(1)
-    assert len(received(devino_mock)) == 2  # second attempt, 500 again
+    assert len(received(devino_mock)) == 2  # second attempt at +13 s, 500 again
     devino_mock.advance(30)
     statuses = [json.loads(r["body"])[0]["status"] for r in received(devino_mock)]
     assert statuses == ["DELIVERED", "DELIVERED", "DELIVERED", "READ"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from devino_mock.core.numbers import longest_prefix
+from devino_mock.core.numbers import longest_prefix, normalize
 
 SESSION_LIFETIME = timedelta(minutes=120)
 SESSION_ALPHABET = string.ascii_uppercase + string.digits
@@ -72,6 +72,174 @@ def _callbacks(value: object) -> dict[str, str]:
     return out
 
 
+DIGITS = "0123456789"
+IMSI_RE = re.compile(r"^[0-9]{5,15}$")  # MCC+MNC+MSIN: 15 digits by convention; shorter test values allowed
+CHECK_MODES = ("check", "always_send", "always_reject")  # imsi.md §5.2 check_mode
+DEFAULT_SUBSTITUTE_TEXT = "Ваша SIM-карта не прошла проверку, обратитесь в Банк"  # imsi.md §3, D-5
+CODE_JSON_TYPES = ("per-endpoint", "string", "number")  # twofa.md §5.1 item 6
+
+
+def _int_setting(data: dict, name: str, default: int, least: int, most: int) -> int:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise ValueError(f"'twofa.{name}' must be a whole number from {least} to {most}")
+    return value
+
+
+def _text_setting(data: dict, name: str, default: str | None, most: int = 1000) -> str | None:
+    value = data.get(name, default)
+    if value is None or (value == "" and default is None):
+        return None
+    if not isinstance(value, str) or not value or len(value) > most:
+        raise ValueError(f"'{name}' must be a non-empty string of at most {most} characters")
+    return value
+
+
+@dataclass(frozen=True)
+class TwofaSettings:
+    """The per-ApiKey settings support makes for the 2FA service (twofa.md §5.2)."""
+
+    code_length: int = 5  # the documented example code "17565"
+    code_alphabet: str = DIGITS
+    code_ttl_seconds: int = 300
+    rate_limit_per_minute: int = 10  # per (ApiKey, number) and method; 0: no limit
+    rate_limit_per_key_per_minute: int = 600  # per ApiKey and method; 0: no limit
+    max_check_attempts: int = 0  # 0: unlimited; N: the (N+1)-th wrong code invalidates the code
+    sms_text_template: str = "Ваш код: {code}"
+    sms_sender: str = "Devino"
+    imsi_check_enabled: bool = False
+    fixed_code: str | None = None
+    fail_numbers: tuple[str, ...] = ()
+    code_json_type: str = "per-endpoint"
+
+    @classmethod
+    def from_dict(cls, data: object) -> "TwofaSettings":
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ValueError("'twofa' must be an object of settings")
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown 'twofa' settings {unknown}: known are {sorted(known)}")
+        alphabet = data.get("code_alphabet", DIGITS)
+        if alphabet == "digits":
+            alphabet = DIGITS
+        if not isinstance(alphabet, str) or not alphabet or len(alphabet) > 100 or not alphabet.isprintable():
+            raise ValueError("'twofa.code_alphabet' must be \"digits\" or a string of the characters to use")
+        template = _text_setting(data, "sms_text_template", cls.sms_text_template)
+        if "{code}" not in template:  # type: ignore[operator]
+            raise ValueError("'twofa.sms_text_template' must contain {code}")
+        sender = _text_setting(data, "sms_sender", cls.sms_sender, 15)
+        fixed = data.get("fixed_code")
+        if fixed is not None and (not isinstance(fixed, (str, int)) or isinstance(fixed, bool)
+                                  or not str(fixed).strip() or len(str(fixed)) > 32):
+            raise ValueError("'twofa.fixed_code' must be null or a code of at most 32 characters")
+        enabled = data.get("imsi_check_enabled", False)
+        if not isinstance(enabled, bool):
+            raise ValueError("'twofa.imsi_check_enabled' must be true or false")
+        json_type = data.get("code_json_type", "per-endpoint")
+        if json_type not in CODE_JSON_TYPES:
+            raise ValueError(f"'twofa.code_json_type' must be one of {list(CODE_JSON_TYPES)}")
+        return cls(
+            code_length=_int_setting(data, "code_length", cls.code_length, 1, 32),
+            code_alphabet=alphabet,
+            code_ttl_seconds=_int_setting(data, "code_ttl_seconds", cls.code_ttl_seconds, 1, 30 * 86400),
+            rate_limit_per_minute=_int_setting(data, "rate_limit_per_minute", cls.rate_limit_per_minute, 0, 10**6),
+            rate_limit_per_key_per_minute=_int_setting(data, "rate_limit_per_key_per_minute",
+                                                       cls.rate_limit_per_key_per_minute, 0, 10**6),
+            max_check_attempts=_int_setting(data, "max_check_attempts", cls.max_check_attempts, 0, 10**6),
+            sms_text_template=template,  # type: ignore[arg-type]
+            sms_sender=sender,  # type: ignore[arg-type]
+            imsi_check_enabled=enabled,
+            fixed_code=None if fixed is None else str(fixed).strip(),
+            fail_numbers=tuple(_numbers(data, "fail_numbers", "twofa.fail_numbers")),
+            code_json_type=json_type,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "code_length": self.code_length, "code_alphabet": self.code_alphabet,
+            "code_ttl_seconds": self.code_ttl_seconds, "rate_limit_per_minute": self.rate_limit_per_minute,
+            "rate_limit_per_key_per_minute": self.rate_limit_per_key_per_minute,
+            "max_check_attempts": self.max_check_attempts, "sms_text_template": self.sms_text_template,
+            "sms_sender": self.sms_sender, "imsi_check_enabled": self.imsi_check_enabled,
+            "fixed_code": self.fixed_code, "fail_numbers": list(self.fail_numbers),
+            "code_json_type": self.code_json_type,
+        }
+
+
+@dataclass(frozen=True)
+class ImsiCheck:
+    """The Devino-side IMSI check of an account's SMS (imsi.md §3, §5.3), enabled separately."""
+
+    enabled: bool = False
+    substitute_text: str = DEFAULT_SUBSTITUTE_TEXT
+    modes: dict = field(default_factory=dict)  # number -> check_mode other than "check"
+
+    @classmethod
+    def from_dict(cls, data: object) -> "ImsiCheck":
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ValueError("'imsi_check' must be an object")
+        unknown = sorted(set(data) - {"enabled", "substitute_text", "modes"})
+        if unknown:
+            raise ValueError(f"unknown 'imsi_check' fields {unknown}: known are enabled, substitute_text, modes")
+        enabled = data.get("enabled", False)
+        if not isinstance(enabled, bool):
+            raise ValueError("'imsi_check.enabled' must be true or false")
+        text = _text_setting(data, "substitute_text", DEFAULT_SUBSTITUTE_TEXT, 2000)
+        modes_raw = data.get("modes") or {}
+        if not isinstance(modes_raw, dict):
+            raise ValueError("'imsi_check.modes' must be an object of number -> check mode")
+        modes = {}
+        for number, mode in modes_raw.items():
+            if mode not in CHECK_MODES:
+                raise ValueError(f"'imsi_check.modes' of {number!r} must be one of {list(CHECK_MODES)}")
+            modes[_number(number, "imsi_check.modes")] = mode
+        return cls(enabled, text, modes)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict:
+        return {"enabled": self.enabled, "substitute_text": self.substitute_text, "modes": dict(self.modes)}
+
+
+def _number(value: object, where: str) -> str:
+    number = normalize(value) if isinstance(value, str) else None
+    if number is None:
+        raise ValueError(f"'{where}': {value!r} is not a phone number (11 to 15 digits)")
+    return number
+
+
+def _numbers(data: dict, name: str, where: str) -> list[str]:
+    value = data.get(name) or []
+    if not isinstance(value, list):
+        raise ValueError(f"'{where}' must be a list of phone numbers")
+    return [_number(v, where) for v in value]
+
+
+def _imsi(value: object) -> dict[str, str]:
+    """Subscriber IMSI records: number -> the SIM's current raw IMSI (imsi.md §5.2)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("'imsi' must be an object of number -> raw IMSI (digits)")
+    out = {}
+    for number, imsi in value.items():
+        if not isinstance(imsi, str) or not IMSI_RE.match(imsi):
+            raise ValueError(f"'imsi' of {number!r} must be a raw IMSI of 5 to 15 digits")
+        out[_number(number, "imsi")] = imsi
+    return out
+
+
+def _api_key(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > 128 or not value.isprintable():
+        raise ValueError("'api_key' must be a string of at most 128 printable characters")
+    return value.strip()
+
+
 @dataclass
 class Account:
     login: str
@@ -84,6 +252,11 @@ class Account:
     email_senders: list[str] = field(default_factory=list)  # confirmed From addresses; empty: any valid one
     callbacks: dict[str, str] = field(default_factory=dict)  # callback kind -> the client's URL
     prices: dict[str, Decimal] = field(default_factory=dict)  # channel -> price per message (not SMS)
+    reply_text: str | None = None  # the common reply SMS to every incoming SMS (incoming.md §7.2)
+    api_key: str | None = None  # the 2FA service's X-ApiKey (twofa.md §2.1)
+    twofa: TwofaSettings = field(default_factory=TwofaSettings)
+    imsi: dict[str, str] = field(default_factory=dict)  # number -> the SIM's current raw IMSI
+    imsi_check: ImsiCheck = field(default_factory=ImsiCheck)
 
     def price_for(self, number: str | None, channel=None) -> Decimal:
         """The price of one segment (SMS, by number prefix) or one message of another channel."""
@@ -140,6 +313,11 @@ class Account:
             email_senders=_strings(data, "email_senders"),
             callbacks=_callbacks(data.get("callbacks")),
             prices={_channel_name(k): to_money(v) for k, v in prices_raw.items()},
+            reply_text=_text_setting(data, "reply_text", None, 2000),
+            api_key=_api_key(data.get("api_key")),
+            twofa=TwofaSettings.from_dict(data.get("twofa")),
+            imsi=_imsi(data.get("imsi")),
+            imsi_check=ImsiCheck.from_dict(data.get("imsi_check")),
         )
 
     def to_dict(self) -> dict:
@@ -154,6 +332,11 @@ class Account:
             "email_senders": list(self.email_senders),
             "callbacks": dict(self.callbacks),
             "prices": {k: float(v) for k, v in self.prices.items()},
+            "reply_text": self.reply_text,
+            "api_key": self.api_key,
+            "twofa": self.twofa.to_dict(),
+            "imsi": dict(self.imsi),
+            "imsi_check": self.imsi_check.to_dict(),
         }
 
 

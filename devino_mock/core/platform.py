@@ -22,6 +22,9 @@ from devino_mock.core.numbers import longest_prefix, normalize
 from devino_mock.core.records import ACCEPTED, REJECTED, Incoming, Message, Submission
 from devino_mock.core.scenarios import Rule, Scenarios
 from devino_mock.core.sending import MAX_BULK, SendPipeline, SendRequest
+from devino_mock.core.services.imsi import ImsiService
+from devino_mock.core.services.replies import Replies
+from devino_mock.core.services.twofa import TwofaService
 from devino_mock.core.store import MemoryStore, Store
 
 STATE_RETENTION = timedelta(hours=48)
@@ -91,6 +94,11 @@ class Platform:
         self._listeners: list[Callable[[Event], None]] = []
         self.outbox = Outbox(self.store, self.now, self.scheduler, self._emit)
         self.pipeline = SendPipeline(self)
+        # The services beyond sending (core/services/): they listen to events and send through
+        # the same pipeline. Their state is in the store.
+        self.imsi = ImsiService(self)
+        self.twofa = TwofaService(self)
+        self.replies = Replies(self)
         if not self.store.accounts():
             self._restore_accounts()
         else:

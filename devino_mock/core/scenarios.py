@@ -95,7 +95,8 @@ class Rule:
             status = None
         else:
             if not isinstance(raw_status, (str, int)) or isinstance(raw_status, bool):
-                raise ValueError(f"'status' must be a status name{' or code' if channel.view_code else ''}")
+                raise ValueError(f"'status' must be a status name"
+                                 f"{' or code' if channel.view_code or channel.parse_code else ''}")
             status = channel.parse_status(raw_status)
             if not channel.is_final(status):
                 finals = [s for s in channel.names() if channel.is_final(s)]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from devino_mock.core.channels.base import Channel, Status, Step
 from devino_mock.core.channels.email import EMAIL
+from devino_mock.core.channels.hlr import HLR
 from devino_mock.core.channels.sms import SMS
 from devino_mock.core.channels.viber import VIBER
 
-CHANNELS: dict[str, Channel] = {c.name: c for c in (SMS, EMAIL, VIBER)}
+CHANNELS: dict[str, Channel] = {c.name: c for c in (SMS, EMAIL, VIBER, HLR)}
 
 
 def channel(name: str) -> Channel:
@@ -17,4 +18,4 @@ def channel(name: str) -> Channel:
         raise ValueError(f"unknown channel {name!r}: one of {sorted(CHANNELS)}") from None
 
 
-__all__ = ["CHANNELS", "Channel", "EMAIL", "SMS", "Status", "Step", "VIBER", "channel"]
+__all__ = ["CHANNELS", "Channel", "EMAIL", "HLR", "SMS", "Status", "Step", "VIBER", "channel"]

@@ -72,6 +72,9 @@ class Channel:
     default_errors: dict[str, str] = field(default_factory=dict)  # status -> error when none given
     rule_statuses: frozenset[str] = frozenset()  # finals a rule may ask for (default: every final)
     view_code: str | None = None  # the API whose code the control API shows as `status`
+    # The API whose codes a rule or a person may also name a status by, when the control API
+    # shows names (HLR: "available" or its StateCode 1); defaults to view_code.
+    parse_code: str | None = None
     fallback_on: frozenset[str] = frozenset()  # statuses that start the next stage of a chain
     label: str = ""  # how people call it ("e-mail"); the name when empty
 
@@ -114,20 +117,20 @@ class Channel:
 
     def parse_status(self, value: object) -> str:
         """A status named by a person or a test: its name in any letter case, or (for a
-        channel with a view code, such as SMS) its code. ValueError otherwise."""
+        channel with a view or parse code, such as SMS and HLR) its code. ValueError otherwise."""
+        api = self.view_code or self.parse_code
         if isinstance(value, str):
             folded = value.strip().casefold()
             for s in self.statuses:
                 if s.name.casefold() == folded:
                     return s.name
-            if self.view_code and folded.lstrip("-").isdigit():
+            if api and folded.lstrip("-").isdigit():
                 value = int(folded)
-        if self.view_code and isinstance(value, int) and not isinstance(value, bool):
-            name = self.by_code(self.view_code, value)
+        if api and isinstance(value, int) and not isinstance(value, bool):
+            name = self.by_code(api, value)
             if name is not None:
                 return name
-        codes = f" or a code {sorted(s.codes[self.view_code] for s in self.statuses if self.view_code in s.codes)}" \
-            if self.view_code else ""
+        codes = f" or a code {sorted(s.codes[api] for s in self.statuses if api in s.codes)}" if api else ""
         raise ValueError(f"unknown {self.label or self.name} status {value!r}: one of {self.names()}{codes}")
 
     def parse_error(self, value: object) -> str:

@@ -14,6 +14,7 @@ from devino_mock.core.channels import SMS, sms
 from devino_mock.core.platform import ByLogin, BySession, Credentials, Platform, SmsRequest
 from devino_mock.protocols.http_params import MalformedBody, Params, TooManyParameters, read_params
 from devino_mock.protocols.rest import errors as rest_errors
+from devino_mock.protocols.rest import hlr
 from devino_mock.protocols.rest import viber as rest_viber
 from devino_mock.protocols.rest.errors import RequestError
 from devino_mock.protocols.rest.render import ms_date, respond, state_body
@@ -181,4 +182,7 @@ def register(router: Router, platform: Platform) -> None:
     for path, operation in {**V1_ONLY, **COMMON}.items():
         router.add(f"/rest/{path}", _handler(platform, operation, v2=False))
     for path, operation in COMMON.items():
+        router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True))
+    for path, operation in hlr.OPERATIONS.items():  # HLR (hlr.md): on both prefixes
+        router.add(f"/rest/{path}", _handler(platform, operation, v2=False))
         router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True))

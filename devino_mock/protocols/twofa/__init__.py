@@ -1,0 +1,5 @@
+"""The 2FA (phone verification) service: POST /GenerateCode and /CheckCode (twofa.md)."""
+
+from devino_mock.protocols.twofa.routes import register
+
+__all__ = ["register"]
