@@ -14,6 +14,7 @@ import urllib.request
 from devino_mock import __version__
 from devino_mock.config import Settings
 from devino_mock.protocols.ftp.listener import parse_port_range
+from devino_mock.core.store import StoreError
 from devino_mock.server import Emulator, ListenerError
 
 ENV_PREFIX = "DEVINO_MOCK_"
@@ -131,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default=_env("log_level", DEFAULTS.log_level),
                         choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper,
                         help="log level on stderr (env DEVINO_MOCK_LOG_LEVEL, default %(default)s)")
+    parser.add_argument("--data-dir", default=_env("data_dir", None),
+                        help="keep the whole state in SQLite in this folder, so a restart continues where it "
+                        "stopped (env DEVINO_MOCK_DATA_DIR; default: in memory)")
+    parser.add_argument("--max-messages", default=_env("max_messages", None),
+                        help="keep at most this many messages in the journal, dropping the oldest "
+                        "(env DEVINO_MOCK_MAX_MESSAGES; default: no cap)")
     parser.add_argument("--email2sms-strict", action="store_true", default=_flag("email2sms_strict"),
                         help="answer an Email2SMS mail that cannot become SMS with '554 5.6.0 Email2SMS: <reason>' "
                         "instead of 250 (env DEVINO_MOCK_EMAIL2SMS_STRICT=1; default off: Email2SMS documents no error reply)")
@@ -148,10 +155,12 @@ def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
         ftp = {"ftp_root": args.ftp_root, "ftp_poll_interval": _seconds(str(args.ftp_poll_interval)),
                "ftp_passive_ports": _port_range(args.ftp_passive_ports) if args.ftp_passive_ports else None,
                "ftp_masquerade_address": args.ftp_masquerade_address}
+        store = {"data_dir": args.data_dir or None,
+                 "max_messages": _count(str(args.max_messages)) if args.max_messages not in (None, "") else None}
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
     return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level,
-                                  email2sms_strict=args.email2sms_strict, **ftp, **smpp, **ports)
+                                  email2sms_strict=args.email2sms_strict, **ftp, **smpp, **ports, **store)
 
 
 async def serve(settings: Settings) -> int:
@@ -196,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger(name).setLevel(logging.WARNING)
     try:
         return asyncio.run(serve(settings))
-    except ListenerError as exc:
+    except (ListenerError, StoreError) as exc:
         print(f"devino-mock: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # a bad fixtures file

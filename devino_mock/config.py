@@ -25,6 +25,8 @@ class Settings:
     ftp_passive_ports: str | None = None  # e.g. "60000-60099"; None: any free port
     ftp_masquerade_address: str | None = None  # address announced in PASV replies (Docker, NAT)
     email2sms_strict: bool = False  # answer an unusable Email2SMS mail with 554 instead of 250
+    data_dir: str | None = None  # keep the whole state in SQLite there; None: in memory
+    max_messages: int | None = None  # cap of the journal (oldest dropped first); None: no cap
 
     @classmethod
     def ephemeral(cls, **overrides) -> "Settings":

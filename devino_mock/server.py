@@ -17,6 +17,7 @@ from devino_mock.control import ControlTable, json_response
 from devino_mock.control import resources, services
 from devino_mock.control.sinks import Sinks
 from devino_mock.core.platform import Platform
+from devino_mock.core.store import open_store
 from devino_mock.outbound import HttpSender
 from devino_mock.protocols import ftp, rest, smpp, sms_push, smtp, soap, twofa, viber, xmlapi
 from devino_mock.web import Router, make_app
@@ -41,7 +42,9 @@ class ListenerError(RuntimeError):
 class Emulator:
     def __init__(self, settings: Settings | None = None, platform: Platform | None = None) -> None:
         self.settings = settings or Settings()
-        self.platform = platform or Platform(fixture_files.load(self.settings.fixtures))
+        self.platform = platform or Platform(
+            fixture_files.load(self.settings.fixtures),
+            store=open_store(self.settings.data_dir, self.settings.max_messages))
         self.router = Router()
         self.ports: dict[str, int] = {}
         self.reset_hooks: list[Callable[[], None]] = []
@@ -75,7 +78,8 @@ class Emulator:
     async def start(self) -> None:
         s = self.settings
         try:
-            self._runner = web.AppRunner(make_app(self.router), access_log=None, handle_signals=False)
+            self._runner = web.AppRunner(make_app(self.router, after=self.platform.store.flush), access_log=None,
+                                         handle_signals=False)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.host, s.http_port, reuse_address=True)
             await self._bind("http", s.http_port, site.start())
@@ -100,6 +104,7 @@ class Emulator:
     async def _tick_forever(self) -> None:
         while True:
             self.platform.tick()
+            self.platform.store.flush()
             due = self.platform.scheduler.next_due()
             wait = TICK_CEILING if due is None else min(TICK_CEILING, max(0.0, due - self.platform.clock.timestamp()))
             await asyncio.sleep(wait)
@@ -115,6 +120,7 @@ class Emulator:
         self._listeners.clear()
         self.platform.outbox.sender = None
         await self._sender.close()
+        self.platform.store.close()
         if self._runner:
             await self._runner.cleanup()
             self._runner = None

@@ -49,13 +49,18 @@ class Router:
         return None
 
 
-def make_app(router: Router) -> web.Application:
+def make_app(router: Router, after: Callable[[], None] = lambda: None) -> web.Application:
+    """`after` runs once a handler is done and before its answer leaves (the store's flush:
+    what a client was told is durable)."""
+
     async def dispatch(request: web.Request) -> web.StreamResponse:
         handler = router.resolve(request.path)
         if handler is None:
             return web.json_response({"error": f"no such path: {request.path}"}, status=404)
         try:
-            return await handler(request)
+            response = await handler(request)
+            after()
+            return response
         except web.HTTPException:
             raise
         except ConnectionError as exc:  # the client went away mid-request: nothing to answer

@@ -220,8 +220,12 @@ class Platform:
         self.pipeline.check(credentials, request)
 
     def send(self, credentials: Credentials, request: SendRequest) -> list[Message]:
-        """Validate in the documented order, charge, store, plan. All or nothing."""
-        return self.pipeline.send(credentials, request)
+        """Validate in the documented order, charge, store, plan. All or nothing; durable once
+        this returns (the store is flushed before any front end answers)."""
+        messages = self.pipeline.send(credentials, request)
+        if self.scheduler.current is None:  # a fallback sent by due work is flushed with that work
+            self.store.flush()
+        return messages
 
 
     def send_email(self, credentials: Credentials, request: EmailRequest) -> Message:
