@@ -6,8 +6,9 @@ from devino_mock.core.channels.base import Channel, Status, Step
 from devino_mock.core.channels.email import EMAIL
 from devino_mock.core.channels.sms import SMS
 from devino_mock.core.channels.viber import VIBER
+from devino_mock.core.channels.vk import VK
 
-CHANNELS: dict[str, Channel] = {c.name: c for c in (SMS, EMAIL, VIBER)}
+CHANNELS: dict[str, Channel] = {c.name: c for c in (SMS, EMAIL, VIBER, VK)}
 
 
 def channel(name: str) -> Channel:
@@ -17,4 +18,4 @@ def channel(name: str) -> Channel:
         raise ValueError(f"unknown channel {name!r}: one of {sorted(CHANNELS)}") from None
 
 
-__all__ = ["CHANNELS", "Channel", "EMAIL", "SMS", "Status", "Step", "VIBER", "channel"]
+__all__ = ["CHANNELS", "Channel", "EMAIL", "SMS", "Status", "Step", "VIBER", "VK", "channel"]

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from devino_mock.core.records import Message
@@ -74,6 +74,10 @@ class Channel:
     view_code: str | None = None  # the API whose code the control API shows as `status`
     fallback_on: frozenset[str] = frozenset()  # statuses that start the next stage of a chain
     label: str = ""  # how people call it ("e-mail"); the name when empty
+    # Limits that depend on the channel's other messages (VK: so many a day per recipient, so
+    # many a second per sender): (channel, new message, its outcome, the channel's earlier
+    # messages) -> the outcome to plan with. None: every message is planned on its own.
+    limits: Callable[["Channel", "Message", "Outcome", Iterable["Message"]], "Outcome"] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {s.name: s for s in self.statuses})
