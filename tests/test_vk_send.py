@@ -30,7 +30,7 @@ def test_documented_request_is_queued_with_a_full_precision_id(vk, devino_mock):
     assert message["extra"]["delivery_policy"] == "any" and message["extra"]["routes"] == ["vk"]
     assert message["extra"]["priority"] == "high" and message["extra"]["template_id"] == 123456
     assert (utc(message["expires_at"]) - utc(message["send_at"])).total_seconds() == 180
-    assert devino_mock.account(LOGIN)["balance"] == 99.0
+    assert devino_mock.account(LOGIN)["balance"] == 999.0
     # Only the VK message exists until the VK stage fails.
     assert [m["channel"] for m in devino_mock.messages(login=LOGIN)] == ["vk"]
 
@@ -170,7 +170,7 @@ VALIDATION = [
 def test_every_message_validation_code(vk, devino_mock, section, field, value, code):
     assert vk.result_code(_vary(section, field, value)) == code
     assert devino_mock.messages(login=LOGIN) == []
-    assert devino_mock.account(LOGIN)["balance"] == 100.0  # all or nothing: nothing charged
+    assert devino_mock.account(LOGIN)["balance"] == 1000.0  # all or nothing: nothing charged
 
 
 def test_first_failing_check_wins_in_the_documented_order(vk):

@@ -74,7 +74,7 @@ class VkApi:
 
 @pytest.fixture
 def vk_account(devino_mock):
-    return devino_mock.add_account(LOGIN, PASSWORD, balance="100.00")
+    return devino_mock.add_account(LOGIN, PASSWORD, balance="1000.00")
 
 
 @pytest.fixture

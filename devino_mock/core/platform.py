@@ -254,6 +254,7 @@ class Platform:
                 text=spec.get("text"), transport=spec.get("transport", f"{message.channel}_fallback"),
                 channel=spec.get("channel", "sms"), validity_seconds=spec.get("validity_seconds"),
                 fallback=spec.get("fallback"), parent=message.id, extra=dict(spec.get("extra") or {}),
+                accepted_at=message.history[-1].at if message.history else None,
             )
             try:
                 [stage] = self.send(ByAccount(message.login), request)

@@ -50,6 +50,9 @@ class SendRequest:
     # ids reserved for those parts with reserve_ids(); both only for a single destination.
     parts: tuple[str, ...] | None = None
     ids: list[str] | None = None
+    # A send the platform makes itself on the clock (a fallback stage) happens at the instant of
+    # the status that started it, not when the clock is next read: None means now.
+    accepted_at: datetime | None = None
 
 
 @dataclass
@@ -139,7 +142,7 @@ class SendPipeline:
         channel, spec, account = checked.channel, checked.channel.sending, checked.account
         account.balance -= checked.cost
         p.store.save_account(account)
-        now = p.now()
+        now = min(request.accepted_at, p.now()) if request.accepted_at else p.now()
         validity = spec.validity(request)
         accepted = []
         for number, outcome, instant in zip(checked.numbers, checked.outcomes, checked.send_instants):
