@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import datetime, timedelta, timezone
 
 import requests
 
-from tests.vk_support import LOGIN, PASSWORD, chain, request_to, utc, vk, vk_account  # noqa: F401
+from tests.vk_support import LOGIN, PASSWORD, chain, to_moscow_morning, request_to, utc, vk, vk_account  # noqa: F401
 
 
 def test_the_documented_example_chain_on_the_clock(vk, devino_mock, rest):
@@ -148,15 +147,8 @@ def test_delivery_policy_mobile_device_required(vk, devino_mock):
     assert vk.status(lenient)["status"] == "read"
 
 
-def _to_moscow_morning(devino_mock):
-    """Move the clock to 01:00 Moscow time, far from a day's end."""
-    now = datetime.fromisoformat(devino_mock.now().replace("Z", "+00:00")).astimezone(timezone(timedelta(hours=3)))
-    target = (now + timedelta(days=1)).replace(hour=1, minute=0, second=0, microsecond=0)
-    devino_mock.advance((target - now).total_seconds())
-
-
 def test_five_a_day_per_phone_and_subject(vk, devino_mock):
-    _to_moscow_morning(devino_mock)
+    to_moscow_morning(devino_mock)
     ids = [vk.send(request_to("79161234567", viber=False)) for _ in range(6)]
     other_subject = request_to("79161234567", viber=False)
     other_subject["vk"]["subject"] = "OTHER"

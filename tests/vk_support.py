@@ -100,3 +100,10 @@ def chain(devino_mock, message_id: int) -> list[dict]:
     while items[-1]["fallback"]:
         items.append(devino_mock.message(items[-1]["fallback"]))
     return items
+
+
+def to_moscow_morning(devino_mock):
+    """Move the clock to 01:00 Moscow time, far from a day's end."""
+    now = datetime.fromisoformat(devino_mock.now().replace("Z", "+00:00")).astimezone(timezone(timedelta(hours=3)))
+    target = (now + timedelta(days=1)).replace(hour=1, minute=0, second=0, microsecond=0)
+    devino_mock.advance((target - now).total_seconds())
