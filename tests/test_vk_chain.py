@@ -42,6 +42,8 @@ def test_the_documented_example_chain_on_the_clock(vk, devino_mock, rest):
     assert (sms["source"], sms["text"], sms["status_name"], int(sms["id"])) == \
         ("TESTSMS", "тест сообщения", "delivered", sms_state["id"])
     assert result["viberStatus"]["statusAt"] == utc(viber["history"][-1]["at"]).strftime("%Y-%m-%d %H:%M:%S")
+    lifetimes = [(utc(m["expires_at"]) - utc(m["send_at"])).total_seconds() for m in (vk_message, viber, sms)]
+    assert lifetimes == [180, 30, 60]  # vk.validityPeriod, viber.validityPeriodSec, sms.validityPeriod
     # The stages start when the previous one fails.
     assert utc(viber["created_at"]) == utc(vk_message["history"][-1]["at"])
     assert utc(sms["created_at"]) == utc(viber["history"][-1]["at"])
@@ -181,3 +183,12 @@ def test_at_most_fifty_a_second_per_subject(vk, devino_mock):
     # Another VK group is not held back by this one's queue.
     created = utc(devino_mock.message(str(other_id))["created_at"])
     assert (sent_at[other_id] - created).total_seconds() == 1
+
+
+def test_viber_validity_period_wins_over_validity_period_sec(vk, devino_mock):
+    body = request_to("79990001311", sms=False)
+    body["viber"].update({"validityPeriod": 20, "validityPeriodSec": 5000})
+    message_id = vk.send(body)
+    devino_mock.advance(3)
+    viber = chain(devino_mock, message_id)[1]
+    assert (utc(viber["expires_at"]) - utc(viber["send_at"])).total_seconds() == 20
