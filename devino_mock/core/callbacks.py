@@ -62,7 +62,7 @@ class RetryPolicy:
         return when if when <= first + timedelta(seconds=self.give_up_after) else None
 
 
-# viber.md §4, §11.3 (24 h) and §5, §11.4 (1 h). Later channels add their kinds here.
+# viber.md §4, §11.3 (24 h) and §5, §11.4 (1 h); vk.md §4 (24 h). Later channels add their kinds here.
 BACKOFF = (10.0, 30.0, 60.0, 300.0)
 POLICIES: dict[str, RetryPolicy] = {
     "viber_status": RetryPolicy(BACKOFF, 900.0, 24 * 3600.0),
@@ -71,6 +71,7 @@ POLICIES: dict[str, RetryPolicy] = {
     # i.e. as soon as it timed out); an error answer -> again after 300 s; given up after 24 h
     # (the retry limit is not documented; the spec's suggestion).
     "sms_incoming": RetryPolicy((300.0,), 300.0, 24 * 3600.0, timeout=30.0, after_timeout=30.0),
+    "vk_status": RetryPolicy(BACKOFF, 900.0, 24 * 3600.0),  # vk.md §4, §6.2: retried for 24 hours
 }
 # SMPP receipts and MO (smpp.md §4.2): sent again a minute after a refusal, five attempts at most,
 # kept 72 hours for a receiver to bind.

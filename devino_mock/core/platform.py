@@ -259,23 +259,29 @@ class Platform:
         self._start_fallback(message)
 
     def _start_fallback(self, message: Message) -> None:
-        """A failed stage of a chain hands over to the next (viber.md §11.2): the fallback is
-        sent through the same pipeline, for the same account, to the same recipient."""
+        """A failed stage of a chain hands over to the next (viber.md §11.2, vk.md §6.1): the
+        fallback is sent through the same pipeline, for the same account, to the stage's own
+        recipient (`destination`) or this message's. A stage the platform refuses is skipped:
+        its kind is kept in `fallback_error` and the stage after it is sent instead."""
         spec = message.extra.get("fallback")
         if not spec or message.fallback or message.status not in CHANNELS[message.channel].fallback_on:
             return
-        request = SendRequest(
-            source=spec.get("source"), destinations=[message.destination], text=spec.get("text"),
-            transport=spec.get("transport", f"{message.channel}_fallback"), channel=spec.get("channel", "sms"),
-            validity_seconds=spec.get("validity_seconds"), fallback=spec.get("fallback"), parent=message.id,
-            extra=dict(spec.get("extra") or {}),
-        )
-        try:
-            [stage] = self.send(ByAccount(message.login), request)
-        except errors.PlatformError as exc:
-            message.extra = {**message.extra, "fallback_error": exc.kind}
-        else:
-            message.fallback = stage.id
+        while spec:
+            request = SendRequest(
+                source=spec.get("source"), destinations=[spec.get("destination") or message.destination],
+                text=spec.get("text"), transport=spec.get("transport", f"{message.channel}_fallback"),
+                channel=spec.get("channel", "sms"), validity_seconds=spec.get("validity_seconds"),
+                fallback=spec.get("fallback"), parent=message.id, extra=dict(spec.get("extra") or {}),
+            )
+            try:
+                [stage] = self.send(ByAccount(message.login), request)
+            except errors.PlatformError as exc:
+                if "fallback_error" not in message.extra:
+                    message.extra = {**message.extra, "fallback_error": exc.kind}
+                spec = spec.get("fallback")
+            else:
+                message.fallback = stage.id
+                break
         self.store.save_message(message)
 
     def set_status(self, message_id: str, status: str, after_seconds: float = 0.0, error: str | None = None) -> Message:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 MAX_BULK = 2999
 MAX_SCHEDULE_AHEAD = timedelta(days=365)
-ID_STARTS = {"segment": 579_700_000_000_000_001, "viber": 3_158_611_117_333_282_816}
+ID_STARTS = {"segment": 579_700_000_000_000_001, "viber": 3_158_611_117_333_282_816,
+             "vk": 3_287_014_702_114_144_256}
 
 
 @dataclass
@@ -138,7 +139,7 @@ class SendPipeline:
         channel, spec, account = checked.channel, checked.channel.sending, checked.account
         account.balance -= checked.cost
         p.store.save_account(account)
-        now = p.now()
+        now = p.now()  # inside due work (a fallback stage), the instant that work was due
         validity = spec.validity(request)
         accepted = []
         for number, outcome, instant in zip(checked.numbers, checked.outcomes, checked.send_instants):
@@ -158,6 +159,9 @@ class SendPipeline:
                 subject=request.subject, parent=request.parent,
             )
             message.history.append(Step(now, message.status))
+            if channel.limits is not None:
+                earlier = [m for m in p.store.messages() if m.channel == channel.name]
+                outcome = channel.limits(channel, message, outcome, earlier)
             p.store.add_message(message)
             p.plan(message, channel.plan(message, outcome))
             accepted.append(message)

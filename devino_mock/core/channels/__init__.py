@@ -7,8 +7,9 @@ from devino_mock.core.channels.email import EMAIL
 from devino_mock.core.channels.hlr import HLR
 from devino_mock.core.channels.sms import SMS
 from devino_mock.core.channels.viber import VIBER
+from devino_mock.core.channels.vk import VK
 
-CHANNELS: dict[str, Channel] = {c.name: c for c in (SMS, EMAIL, VIBER, HLR)}
+CHANNELS: dict[str, Channel] = {c.name: c for c in (SMS, EMAIL, VIBER, HLR, VK)}
 
 
 def channel(name: str) -> Channel:
@@ -18,4 +19,4 @@ def channel(name: str) -> Channel:
         raise ValueError(f"unknown channel {name!r}: one of {sorted(CHANNELS)}") from None
 
 
-__all__ = ["CHANNELS", "Channel", "EMAIL", "HLR", "SMS", "Status", "Step", "VIBER", "channel"]
+__all__ = ["CHANNELS", "Channel", "EMAIL", "HLR", "SMS", "Status", "Step", "VIBER", "VK", "channel"]

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from devino_mock.core.records import Message
@@ -77,6 +77,10 @@ class Channel:
     parse_code: str | None = None
     fallback_on: frozenset[str] = frozenset()  # statuses that start the next stage of a chain
     label: str = ""  # how people call it ("e-mail"); the name when empty
+    # Limits that depend on the channel's other messages (VK: so many a day per recipient, so
+    # many a second per sender): (channel, new message, its outcome, the channel's earlier
+    # messages) -> the outcome to plan with. None: every message is planned on its own.
+    limits: Callable[["Channel", "Message", "Outcome", Iterable["Message"]], "Outcome"] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {s.name: s for s in self.statuses})
