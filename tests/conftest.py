@@ -1,10 +1,38 @@
 """Every test talks to a real emulator over sockets, through the package's own pytest
-plugin (the `devino_mock` fixture: one server per session, reset before each test)."""
+plugin (the `devino_mock` fixture: one server per session, reset before each test). The
+server runs once in memory and once on SQLite (--data-dir), so the two stores cannot drift
+apart."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+
 import pytest
 import requests
+
+from devino_mock.config import Settings
+from devino_mock.server import BackgroundEmulator
+
+
+@pytest.fixture(scope="session", params=["memory", "sqlite"])
+def devino_mock_server(request: pytest.FixtureRequest):
+    """(base_url, ports) of an emulator with the in-memory store, then one with SQLite."""
+    external = request.config.getoption("--devino-mock-url")
+    if external:
+        if request.param == "sqlite":
+            pytest.skip("an external server has the store it was started with")
+        from devino_mock.client import MockClient
+
+        yield external.rstrip("/"), MockClient(external).health()["ports"]
+        return
+    data_dir = tempfile.mkdtemp(prefix="devino-mock-test-") if request.param == "sqlite" else None
+    try:
+        with BackgroundEmulator(Settings.ephemeral(data_dir=data_dir)) as emulator:
+            yield emulator.base_url, emulator.ports
+    finally:
+        if data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture
