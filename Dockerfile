@@ -11,7 +11,11 @@ WORKDIR /opt/devino-mock
 COPY pyproject.toml README.md ./
 COPY devino_mock ./devino_mock
 RUN pip install . \
-    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin devino
+    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin devino \
+    && mkdir /data && chown devino /data
+
+# State survives the container with DEVINO_MOCK_DATA_DIR=/data and a named volume here.
+VOLUME ["/data"]
 
 USER devino
 WORKDIR /home/devino
