@@ -15,7 +15,7 @@ from devino_mock.core.accounts import SESSION_LIFETIME, SESSION_RE, Account, Ses
 from devino_mock.core.callbacks import Outbox
 from devino_mock.core.channels import CHANNELS, SMS, Step
 from devino_mock.core.clock import Clock
-from devino_mock.core.events import Event, IncomingReceived, MessageAccepted, StatusChanged
+from devino_mock.core.events import Event, IncomingReceived, MessageAccepted, RecipientAction, StatusChanged
 from devino_mock.core.lifecycle import Scheduler, apply_step
 from devino_mock.core.numbers import longest_prefix, normalize
 from devino_mock.core.records import ACCEPTED, REJECTED, Incoming, Message, Submission
@@ -271,6 +271,19 @@ class Platform:
         when = self.now() + timedelta(seconds=after_seconds)
         self.plan(message, [Step(when, status, error)])
         self.tick()
+        return message
+
+    def recipient_action(self, message_id: str, action: str, details: dict | None = None) -> Message:
+        """A recipient did something with a message that is not a status (unsubscribed,
+        complained): recorded in its history's extra and told to the listeners."""
+        self.tick()
+        message = self.store.message(message_id)
+        if message is None:
+            raise KeyError(message_id)
+        at = self.now()
+        message.extra.setdefault("actions", []).append({"action": action, "at": at.isoformat(), **(details or {})})
+        self.store.save_message(message)
+        self._emit(RecipientAction(message, action, at, dict(details or {})))
         return message
 
     # --- reading ---------------------------------------------------------------------

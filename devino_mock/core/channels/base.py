@@ -73,6 +73,9 @@ class Channel:
     rule_statuses: frozenset[str] = frozenset()  # finals a rule may ask for (default: every final)
     view_code: str | None = None  # the API whose code the control API shows as `status`
     fallback_on: frozenset[str] = frozenset()  # statuses that start the next stage of a chain
+    # The reason a message carries when its validity ends unreported, when the expired status
+    # is also a status rules may ask for with other reasons (e-mail: Bounced, message-expired).
+    expired_error: str | None = None
     label: str = ""  # how people call it ("e-mail"); the name when empty
 
     def __post_init__(self) -> None:
@@ -149,7 +152,7 @@ def linear_plan(channel: Channel, message: "Message", outcome: "Outcome",
     shape every channel shares. `after_delivered` adds statuses that follow a delivery
     (Viber's read and visited)."""
     expires = message.expires_at
-    expired = Step(expires, channel.expired, channel.default_errors.get(channel.expired))
+    expired = Step(expires, channel.expired, channel.expired_error or channel.default_errors.get(channel.expired))
     if math.isinf(outcome.submit_delay):
         return [expired]
     submit = message.send_at + timedelta(seconds=outcome.submit_delay)
