@@ -21,6 +21,8 @@ from devino_mock.core.numbers import longest_prefix, normalize
 from devino_mock.core.records import ACCEPTED, REJECTED, Incoming, Message, Submission
 from devino_mock.core.scenarios import Rule, Scenarios
 from devino_mock.core.sending import MAX_BULK, SendPipeline, SendRequest
+from devino_mock.core.services.addressbook import AddressBook
+from devino_mock.core.services.campaigns import Campaigns
 from devino_mock.core.store import MemoryStore, Store
 
 STATE_RETENTION = timedelta(hours=48)
@@ -90,6 +92,9 @@ class Platform:
         self._listeners: list[Callable[[Event], None]] = []
         self.outbox = Outbox(self.store, self.now, self.scheduler, self._emit)
         self.pipeline = SendPipeline(self)
+        # The services: wire-neutral, their records in the same store.
+        self.addressbook = AddressBook(self)
+        self.campaigns = Campaigns(self, self.addressbook)
         if not self.store.accounts():
             self._restore_accounts()
         else:
