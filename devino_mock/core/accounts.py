@@ -72,6 +72,19 @@ def _callbacks(value: object) -> dict[str, str]:
     return out
 
 
+CALLBACK_FORMATS = ("json", "xml")
+
+
+def _callback_formats(value: object) -> dict[str, str]:
+    """Per callback kind, the body format where a surface documents more than one (e-mail:
+    JSON or XML, email-http.md §6.1); absent: the surface's default."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(k in CALLBACK_KINDS and v in CALLBACK_FORMATS for k, v in value.items()):
+        raise ValueError(f"'callback_formats' must be an object of {list(CALLBACK_KINDS)} -> one of {list(CALLBACK_FORMATS)}")
+    return dict(value)
+
+
 @dataclass
 class Account:
     login: str
@@ -84,6 +97,7 @@ class Account:
     email_senders: list[str] = field(default_factory=list)  # confirmed From addresses; empty: any valid one
     callbacks: dict[str, str] = field(default_factory=dict)  # callback kind -> the client's URL
     prices: dict[str, Decimal] = field(default_factory=dict)  # channel -> price per message (not SMS)
+    callback_formats: dict[str, str] = field(default_factory=dict)  # callback kind -> "json" | "xml"
 
     def price_for(self, number: str | None, channel=None) -> Decimal:
         """The price of one segment (SMS, by number prefix) or one message of another channel."""
@@ -140,6 +154,7 @@ class Account:
             email_senders=_strings(data, "email_senders"),
             callbacks=_callbacks(data.get("callbacks")),
             prices={_channel_name(k): to_money(v) for k, v in prices_raw.items()},
+            callback_formats=_callback_formats(data.get("callback_formats")),
         )
 
     def to_dict(self) -> dict:
@@ -154,6 +169,7 @@ class Account:
             "email_senders": list(self.email_senders),
             "callbacks": dict(self.callbacks),
             "prices": {k: float(v) for k, v in self.prices.items()},
+            "callback_formats": dict(self.callback_formats),
         }
 
 
