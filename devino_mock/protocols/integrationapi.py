@@ -172,7 +172,12 @@ def russian(request: web.Request) -> bool:
 async def read_body(request: web.Request) -> Fields:
     """The body as Fields (JSON, or XML by content type or first character), merged over the
     query string (body wins); 400 bad_body when unreadable."""
-    raw = await request.content.read(MAX_BODY + 1) if request.can_read_body else b""
+    try:
+        # read() takes the whole body, bounded by the app's client_max_size; content.read(n)
+        # would stop at whatever chunk has arrived.
+        raw = await request.read() if request.can_read_body else b""
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError(413, "too_big_body") from None
     if len(raw) > MAX_BODY:
         raise ApiError(413, "too_big_body")
     data: dict = {k: v for k, v in request.query.items() if k.lower() != "format"}

@@ -48,6 +48,14 @@ def plan_email(channel: Channel, message, outcome) -> list[Step]:
             return linear_plan(channel, message, outcome.with_status(None))
         at = message.send_at + timedelta(seconds=outcome.submit_delay)
         return [Step(at, "Rejected", outcome.error or channel.default_errors.get("Rejected"))]
+    if status == "Bounced" and not math.isinf(outcome.submit_delay):
+        # Bounced is also what an unreported mail ends as (the expired status), which the
+        # shared plan reads as "never reported": a bounce by rule comes when the rule says.
+        submit = message.send_at + timedelta(seconds=outcome.submit_delay)
+        report = submit + timedelta(seconds=outcome.delivery_delay)
+        if report < message.expires_at:
+            return [Step(submit, "Sent"),
+                    Step(report, "Bounced", outcome.error or channel.default_errors.get("Bounced"))]
     follow: tuple[tuple[str, float], ...] = ()
     if status in ("Read", "Clicked"):
         follow = (("Read", READ_DELAY),) + ((("Clicked", CLICK_DELAY),) if status == "Clicked" else ())
