@@ -4,6 +4,7 @@ statistics that add up; e-mail callbacks (JSON, XML, retries) and magic addresse
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 
@@ -59,32 +60,47 @@ def test_campaign_sends_to_its_groups_over_the_clock(devino_mock):
     assert DATE.match(item["NextStartDateTime"]) and item["GlobalStateInfo"] == {"State": "Finished"}
 
 
-def test_campaign_waits_for_its_start_and_can_be_stopped_and_resumed(devino_mock):
+def test_smooth_campaign_waits_for_its_start_and_can_be_stopped_and_resumed(devino_mock):
+    """StartDateTime an hour ahead, EndDateTime an hour later: 30 letters spread two minutes apart."""
     group = group_with(devino_mock, [f"u{i}@example.com" for i in range(30)])
     api = client(devino_mock)
-    import datetime
-    now = datetime.datetime.fromisoformat(devino_mock.now().replace("Z", "+00:00"))
-    start = now + datetime.timedelta(hours=1)
-    task_id = _task(api, group, start=start.replace(tzinfo=None)).result["TaskId"]
+    now = datetime.datetime.fromisoformat(devino_mock.now().replace("Z", "+00:00")).replace(tzinfo=None)
+    start, end = now + datetime.timedelta(hours=1), now + datetime.timedelta(hours=2)
+    task_id = _task(api, group, start=start, end=end).result["TaskId"]
     assert email(devino_mock, "PUT", f"Tasks/{task_id}/State", json={"State": "created"}).status_code == 200
     devino_mock.advance(1800)
     assert devino_mock.messages(channel="email") == []
-    assert api.get_tasks().result[0]["State"] == "Waiting"
-    devino_mock.advance(1800)  # the start: the first batch of ten goes out at once
-    assert len(devino_mock.messages(channel="email")) == 10
-    api.edit_task_status(task_id, 3)  # Stopped
-    devino_mock.advance(60)
-    assert len(devino_mock.messages(channel="email")) == 10
     listed = api.get_tasks().result[0]
-    assert (listed["State"], listed["GlobalState"], listed["CompletedContacts"]) == ("Stopped", "Paused", 10)
-    api.edit_task_status(task_id, 2)  # resumed
-    devino_mock.advance(1)
+    assert (listed["State"], listed["IsSmooth"]) == ("Waiting", True)
+    devino_mock.advance(1800)  # the start: the first letter
+    assert len(devino_mock.messages(channel="email")) == 1
+    devino_mock.advance(120)
+    assert len(devino_mock.messages(channel="email")) == 2
+    api.edit_task_status(task_id, 3)  # Stopped
+    devino_mock.advance(600)
+    assert len(devino_mock.messages(channel="email")) == 2
+    listed = api.get_tasks().result[0]
+    assert (listed["State"], listed["GlobalState"], listed["CompletedContacts"]) == ("Stopped", "Paused", 2)
+    api.edit_task_status(task_id, 2)  # resumed: catches up with the schedule, then keeps to it
+    assert 3 <= len(devino_mock.messages(channel="email")) <= 8
+    devino_mock.advance(3600)
     assert len(devino_mock.messages(channel="email")) == 30
     assert api.get_task(task_id).result["State"] == "Finished"
     with pytest.raises(DevinoException) as failure:
         api.edit_task_status(task_id, 2)
     assert failure.value.http_status == 400
     assert failure.value.error.description == "invalid state transition from Finished to Started"
+
+
+def test_campaign_sends_a_hundred_a_second(devino_mock):
+    group = group_with(devino_mock, [f"u{i}@example.com" for i in range(300)])
+    api = client(devino_mock)
+    task_id = _task(api, group).result["TaskId"]
+    api.edit_task_status(task_id, 1)
+    assert len(devino_mock.messages(channel="email")) < 300
+    devino_mock.advance(3)
+    assert len(devino_mock.messages(channel="email")) == 300
+    assert api.get_task(task_id).result["State"] == "Finished"
 
 
 def test_unsubscribes_after_creation_are_honoured(devino_mock):
