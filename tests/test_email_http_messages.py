@@ -100,8 +100,8 @@ def test_template_validation(devino_mock):
                              "Body": {"Html": "test [Unsubscribe] [WebVersion]", "PlainText": "test message"}})
     assert documented.status_code == 201 and documented.json()["Description"] == "ok"
     assert email(devino_mock, "PUT", "Templates/999999", json={"Name": "x", "Body": {"Html": LETTER}}).status_code == 404
-    assert "Code" not in email(devino_mock, "GET", "Templates/abc").json() or \
-        email(devino_mock, "GET", "Templates/abc").status_code == 404
+    odd = email(devino_mock, "GET", "Templates/abc")
+    assert (odd.status_code, odd.json()) == (404, {"Code": "validation_error", "Description": "template not found"})
 
 
 # --- transactional messages (E16–E18) -----------------------------------------------------------

@@ -3,6 +3,7 @@ imports, contacts and the unsubscribed list, over the core's address book servic
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from devino_mock.protocols.integrationapi import (
 )
 from devino_mock.web import Router
 
+log = logging.getLogger("devino_mock.addressbook")
 PREFIX = "/addressbook/v2"
 MAX_TEXT = 1000
 TEXTS: dict[str, tuple[str, str]] = {
@@ -147,6 +149,9 @@ class AddressBookApi:
             return self.envelope.error(request, exc)
         except errors.PlatformError as exc:
             return self.envelope.error(request, _from_domain(exc))
+        except Exception:  # a bug answers in the API's own envelope, never with a traceback
+            log.exception("AddressBook API error on %s %s", request.method, request.path_qs)
+            return self.envelope.error(request, ApiError(500, "internal_error", "internal_error"))
 
     def ok(self, call: Call, result: object = None, status: int = 200, headers: dict | None = None) -> web.Response:
         return self.envelope.answer(call.request, result, status, headers=headers)

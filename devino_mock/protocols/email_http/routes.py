@@ -166,6 +166,9 @@ class EmailApi:
             return self.envelope.error(request, exc, operation)
         except errors.PlatformError as exc:
             return self.envelope.error(request, codes.from_domain(exc), operation)
+        except Exception:  # a bug answers in the API's own envelope, never with a traceback
+            log.exception("e-mail API error on %s %s", request.method, request.path_qs)
+            return self.envelope.error(request, ApiError(500, "internal_error", "internal_error"), operation)
 
     def ok(self, call: Call, result: object = None, status: int = 200, description: str = "ok",
            operation: str = "", headers: dict | None = None) -> web.Response:
