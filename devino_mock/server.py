@@ -19,7 +19,7 @@ from devino_mock.control.sinks import Sinks
 from devino_mock.core.platform import Platform
 from devino_mock.core.store import open_store
 from devino_mock.outbound import HttpSender
-from devino_mock.protocols import ftp, rest, smpp, sms_push, smtp, soap, twofa, viber, vk, xmlapi
+from devino_mock.protocols import addressbook, email_http, ftp, rest, smpp, sms_push, smtp, soap, twofa, viber, vk, xmlapi
 from devino_mock.web import Router, make_app
 
 log = logging.getLogger("devino_mock")
@@ -31,7 +31,7 @@ TICK_CEILING = 0.5  # seconds: the longest the ticker sleeps, so clock jumps are
 #   control(table, emulator)         its own /_mock/ calls (returns what `start` completes)
 #   start(emulator, host, port)      a socket listener: an object with `.port` and `async close()`
 # and adds to emulator.reset_hooks what it forgets on reset.
-HTTP_SURFACES = (rest, soap, xmlapi, viber, vk, twofa, sms_push)
+HTTP_SURFACES = (rest, soap, xmlapi, viber, vk, twofa, sms_push, email_http, addressbook)
 SOCKET_LISTENERS = (("smpp", smpp), ("smtp", smtp), ("ftp", ftp))
 
 
@@ -61,6 +61,9 @@ class Emulator:
         sinks = Sinks(self.platform)
         sinks.register(self.control)
         self.reset_hooks.append(sinks.reset)
+        for surface in HTTP_SURFACES:
+            if hasattr(surface, "control"):
+                surface.control(self.control, self)
         for name, module in SOCKET_LISTENERS:
             if hasattr(module, "control"):
                 self.controls[name] = module.control(self.control, self)

@@ -238,6 +238,17 @@ def _api_key(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip() or len(value) > 128 or not value.isprintable():
         raise ValueError("'api_key' must be a string of at most 128 printable characters")
     return value.strip()
+CALLBACK_FORMATS = ("json", "xml")
+
+
+def _callback_formats(value: object) -> dict[str, str]:
+    """Per callback kind, the body format where a surface documents more than one (e-mail:
+    JSON or XML, email-http.md §6.1); absent: the surface's default."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(k in CALLBACK_KINDS and v in CALLBACK_FORMATS for k, v in value.items()):
+        raise ValueError(f"'callback_formats' must be an object of {list(CALLBACK_KINDS)} -> one of {list(CALLBACK_FORMATS)}")
+    return dict(value)
 
 
 @dataclass
@@ -257,6 +268,7 @@ class Account:
     twofa: TwofaSettings = field(default_factory=TwofaSettings)
     imsi: dict[str, str] = field(default_factory=dict)  # number -> the SIM's current raw IMSI
     imsi_check: ImsiCheck = field(default_factory=ImsiCheck)
+    callback_formats: dict[str, str] = field(default_factory=dict)  # callback kind -> "json" | "xml"
 
     def price_for(self, number: str | None, channel=None) -> Decimal:
         """The price of one segment (SMS, by number prefix) or one message of another channel."""
@@ -318,6 +330,7 @@ class Account:
             twofa=TwofaSettings.from_dict(data.get("twofa")),
             imsi=_imsi(data.get("imsi")),
             imsi_check=ImsiCheck.from_dict(data.get("imsi_check")),
+            callback_formats=_callback_formats(data.get("callback_formats")),
         )
 
     def to_dict(self) -> dict:
@@ -337,6 +350,7 @@ class Account:
             "twofa": self.twofa.to_dict(),
             "imsi": dict(self.imsi),
             "imsi_check": self.imsi_check.to_dict(),
+            "callback_formats": dict(self.callback_formats),
         }
 
 

@@ -72,6 +72,8 @@ POLICIES: dict[str, RetryPolicy] = {
     # (the retry limit is not documented; the spec's suggestion).
     "sms_incoming": RetryPolicy((300.0,), 300.0, 24 * 3600.0, timeout=30.0, after_timeout=30.0),
     "vk_status": RetryPolicy(BACKOFF, 900.0, 24 * 3600.0),  # vk.md §4, §6.2: retried for 24 hours
+    # e-mail events (email-http.md §7.4.7): again after 1 s, 5 s and 30 s, then dropped.
+    "email": RetryPolicy((1.0, 5.0, 30.0), 30.0, 3600.0, max_attempts=4),
 }
 # SMPP receipts and MO (smpp.md §4.2): sent again a minute after a refusal, five attempts at most,
 # kept 72 hours for a receiver to bind.

@@ -84,6 +84,30 @@ class QuotaExceeded(PlatformError):
     kind = "quota_exceeded"
 
 
+class NotFound(PlatformError):
+    """A service record the caller named does not exist for its account (a contact group, a
+    template, a campaign, …)."""
+
+    kind = "not_found"
+
+    def __init__(self, entity: str, key: object = "") -> None:
+        super().__init__(f"{entity} {key}".strip())
+        self.entity = entity
+        self.key = key
+
+
+class Refused(PlatformError):
+    """A service refused a request for a documented reason (`reason`, e.g. "macros_missing",
+    "state_transition"), with the values its text names (`params`). Adapters own the texts."""
+
+    kind = "refused"
+
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
 # Outcome rules name rejections by these kinds (fixtures/, control API).
 REJECTIONS: dict[str, type[PlatformError]] = {
     cls.kind: cls

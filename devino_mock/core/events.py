@@ -23,6 +23,17 @@ class StatusChanged:
 
 
 @dataclass(frozen=True)
+class RecipientAction:
+    """Something a recipient did with a message that is not a status of it: an e-mail
+    recipient unsubscribed, subscribed again or complained (email-http.md §6.1)."""
+
+    message: Message
+    action: str  # lower case: "unsubscribed", "subscribed", "complained"
+    at: datetime
+    details: dict
+
+
+@dataclass(frozen=True)
 class IncomingReceived:
     incoming: Incoming
 
@@ -33,4 +44,4 @@ class CallbackAttempted:
     attempt: Attempt
 
 
-Event = MessageAccepted | StatusChanged | IncomingReceived | CallbackAttempted
+Event = MessageAccepted | StatusChanged | RecipientAction | IncomingReceived | CallbackAttempted

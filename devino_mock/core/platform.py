@@ -16,7 +16,7 @@ from devino_mock.core.accounts import SESSION_LIFETIME, SESSION_RE, Account, Ses
 from devino_mock.core.callbacks import Outbox
 from devino_mock.core.channels import CHANNELS, SMS, Step
 from devino_mock.core.clock import Clock
-from devino_mock.core.events import Event, IncomingReceived, MessageAccepted, StatusChanged
+from devino_mock.core.events import Event, IncomingReceived, MessageAccepted, RecipientAction, StatusChanged
 from devino_mock.core.lifecycle import Scheduler, apply_step
 from devino_mock.core.numbers import longest_prefix, normalize
 from devino_mock.core.records import ACCEPTED, REJECTED, Incoming, Message, Submission
@@ -25,6 +25,8 @@ from devino_mock.core.sending import MAX_BULK, SendPipeline, SendRequest
 from devino_mock.core.services.imsi import ImsiService
 from devino_mock.core.services.replies import Replies
 from devino_mock.core.services.twofa import TwofaService
+from devino_mock.core.services.addressbook import AddressBook
+from devino_mock.core.services.campaigns import Campaigns
 from devino_mock.core.store import MemoryStore, Store
 
 STATE_RETENTION = timedelta(hours=48)
@@ -99,6 +101,9 @@ class Platform:
         self.imsi = ImsiService(self)
         self.twofa = TwofaService(self)
         self.replies = Replies(self)
+        # The services: wire-neutral, their records in the same store.
+        self.addressbook = AddressBook(self)
+        self.campaigns = Campaigns(self, self.addressbook)
         if not self.store.accounts():
             self._restore_accounts()
         else:
@@ -293,6 +298,19 @@ class Platform:
         when = self.now() + timedelta(seconds=after_seconds)
         self.plan(message, [Step(when, status, error)])
         self.tick()
+        return message
+
+    def recipient_action(self, message_id: str, action: str, details: dict | None = None) -> Message:
+        """A recipient did something with a message that is not a status (unsubscribed,
+        complained): recorded in its history's extra and told to the listeners."""
+        self.tick()
+        message = self.store.message(message_id)
+        if message is None:
+            raise KeyError(message_id)
+        at = self.now()
+        message.extra.setdefault("actions", []).append({"action": action, "at": at.isoformat(), **(details or {})})
+        self.store.save_message(message)
+        self._emit(RecipientAction(message, action, at, dict(details or {})))
         return message
 
     # --- reading ---------------------------------------------------------------------

@@ -148,6 +148,10 @@ class Scenarios:
     def __init__(self, fixture_rules: list[Rule], store) -> None:
         self._fixture = [replace(r, id=r.id or f"f{i}") for i, r in enumerate(fixture_rules, 1)]
         self._store = store
+        # Platform state that decides an outcome before any rule (a service's suppression
+        # list: an unsubscribed e-mail recipient is rejected). Each is called with the
+        # outcome() arguments and answers an Outcome or None.
+        self.overrides: list = []
         self.reindex()
 
     def add(self, rule: Rule) -> Rule:
@@ -185,6 +189,10 @@ class Scenarios:
                 self._scanned.append((position, rule))
 
     def outcome(self, *, channel: str, login: str, source: str, destination: str) -> Outcome:
+        for override in self.overrides:
+            decided = override(channel=channel, login=login, source=source, destination=destination)
+            if decided is not None:
+                return decided
         candidates = self._by_number.get(destination, [])
         if self._scanned:
             candidates = sorted(candidates + self._scanned, key=lambda item: item[0])

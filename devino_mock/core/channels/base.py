@@ -76,6 +76,9 @@ class Channel:
     # shows names (HLR: "available" or its StateCode 1); defaults to view_code.
     parse_code: str | None = None
     fallback_on: frozenset[str] = frozenset()  # statuses that start the next stage of a chain
+    # The reason a message carries when its validity ends unreported, when the expired status
+    # is also a status rules may ask for with other reasons (e-mail: Bounced, message-expired).
+    expired_error: str | None = None
     label: str = ""  # how people call it ("e-mail"); the name when empty
     # Limits that depend on the channel's other messages (VK: so many a day per recipient, so
     # many a second per sender): (channel, new message, its outcome, the channel's earlier
@@ -156,7 +159,7 @@ def linear_plan(channel: Channel, message: "Message", outcome: "Outcome",
     shape every channel shares. `after_delivered` adds statuses that follow a delivery
     (Viber's read and visited)."""
     expires = message.expires_at
-    expired = Step(expires, channel.expired, channel.default_errors.get(channel.expired))
+    expired = Step(expires, channel.expired, channel.expired_error or channel.default_errors.get(channel.expired))
     if math.isinf(outcome.submit_delay):
         return [expired]
     submit = message.send_at + timedelta(seconds=outcome.submit_delay)

@@ -70,6 +70,20 @@ class Store(ABC):
     @abstractmethod
     def delete_rule(self, rule_id: str) -> bool: ...
 
+    # --- keyed records of the services (address book, campaigns, templates, …) ---
+    # One generic collection per `kind` ("addressbook.contact", "email.task", …), each record
+    # under a string key (usually "<login>:<id>"), kept in insertion order. `put` adds a
+    # record or writes back one the caller changed; records are plain data objects.
+    @abstractmethod
+    def put(self, kind: str, key: str, record: object) -> None: ...
+    @abstractmethod
+    def get(self, kind: str, key: str) -> object | None: ...
+    @abstractmethod
+    def records(self, kind: str) -> list:
+        """Every record of `kind`, oldest first."""
+    @abstractmethod
+    def delete(self, kind: str, key: str) -> bool: ...
+
     # --- sequences and values ---
     @abstractmethod
     def next_ids(self, sequence: str, count: int, start: int) -> list[int]:

@@ -29,6 +29,7 @@ class MemoryStore(Store):
         self._callbacks: dict[int, Callback] = {}
         self._rules: list[dict] = []
         self._values: dict[str, object] = {}
+        self._records: dict[str, dict[str, object]] = {}
 
     def account(self, login: str) -> Account | None:
         return self._accounts.get(login)
@@ -105,6 +106,18 @@ class MemoryStore(Store):
         before = len(self._rules)
         self._rules = [r for r in self._rules if r.get("id") != rule_id]
         return len(self._rules) != before
+
+    def put(self, kind: str, key: str, record: object) -> None:
+        self._records.setdefault(kind, {})[key] = record
+
+    def get(self, kind: str, key: str) -> object | None:
+        return self._records.get(kind, {}).get(key)
+
+    def records(self, kind: str) -> list:
+        return list(self._records.get(kind, {}).values())
+
+    def delete(self, kind: str, key: str) -> bool:
+        return self._records.get(kind, {}).pop(key, None) is not None
 
     def next_ids(self, sequence: str, count: int, start: int) -> list[int]:
         first = self._sequences.get(sequence, start)
