@@ -10,6 +10,8 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
+from devino_mock.core.store.base import FLUSH_DEFERRED
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger("devino_mock.http")
 _SLASHES = re.compile(r"/{2,}")
@@ -49,17 +51,22 @@ class Router:
         return None
 
 
-def make_app(router: Router, after: Callable[[], None] = lambda: None) -> web.Application:
-    """`after` runs once a handler is done and before its answer leaves (the store's flush:
-    what a client was told is durable)."""
+async def _nothing() -> None:
+    return None
+
+
+def make_app(router: Router, after: Callable[[], Awaitable[None]] = _nothing) -> web.Application:
+    """`after` is awaited once a handler is done and before its answer leaves (the store's
+    group commit: what a client was told is durable)."""
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         handler = router.resolve(request.path)
         if handler is None:
             return web.json_response({"error": f"no such path: {request.path}"}, status=404)
+        FLUSH_DEFERRED.set(True)  # this request's task only: the commit is awaited below
         try:
             response = await handler(request)
-            after()
+            await after()
             return response
         except web.HTTPException:
             raise

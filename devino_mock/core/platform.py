@@ -28,6 +28,7 @@ from devino_mock.core.services.twofa import TwofaService
 from devino_mock.core.services.addressbook import AddressBook
 from devino_mock.core.services.campaigns import Campaigns
 from devino_mock.core.store import MemoryStore, Store
+from devino_mock.core.store.base import FLUSH_DEFERRED
 
 STATE_RETENTION = timedelta(hours=48)
 INCOMING_ID_START = 539_187_174
@@ -228,7 +229,9 @@ class Platform:
         """Validate in the documented order, charge, store, plan. All or nothing; durable once
         this returns (the store is flushed before any front end answers)."""
         messages = self.pipeline.send(credentials, request)
-        if self.scheduler.current is None:  # a fallback sent by due work is flushed with that work
+        # A fallback sent by due work is flushed with that work; an HTTP request's send with
+        # the group its answer waits for.
+        if self.scheduler.current is None and not FLUSH_DEFERRED.get():
             self.store.flush()
         return messages
 

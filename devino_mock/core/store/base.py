@@ -10,6 +10,8 @@ can rebuild from `messages()` and `callbacks()`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from abc import ABC, abstractmethod
 from typing import Iterable
 
@@ -109,3 +111,34 @@ class Store(ABC):
 
 class StoreError(RuntimeError):
     """The store cannot be opened or written: a one-line reason for people."""
+
+
+# Set while a front end that commits in groups (the HTTP layer) handles a request: the
+# platform then leaves the flush to it instead of committing once per send.
+FLUSH_DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("flush_deferred", default=False)
+
+
+class GroupCommit:
+    """One flush for every request that finished in the same turn of the event loop: each
+    awaits it before its answer leaves, so what was answered is durable, at one commit per
+    group instead of one per request."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._waiting: asyncio.Future | None = None
+
+    async def __call__(self) -> None:
+        if self._waiting is None:
+            loop = asyncio.get_running_loop()
+            self._waiting = loop.create_future()
+            loop.call_soon(self._commit)
+        await self._waiting
+
+    def _commit(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        try:
+            self.store.flush()
+        except Exception as exc:  # each waiting request answers with the failure
+            waiting.set_exception(exc)  # type: ignore[union-attr]
+        else:
+            waiting.set_result(None)  # type: ignore[union-attr]

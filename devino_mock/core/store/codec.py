@@ -3,8 +3,11 @@ could carry). Instants are seconds since the epoch (UTC), money a decimal string
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 from datetime import datetime, timezone
 from decimal import Decimal
+from types import MappingProxyType
 
 from devino_mock.core.accounts import Account, Session
 from devino_mock.core.channels import Step
@@ -102,3 +105,66 @@ def callback_from(d: dict) -> Callback:
                     message_id=d["message_id"], method=d["method"], state=d["state"],
                     attempts=[Attempt(_d(at), status, error) for at, status, error in d["attempts"]],  # type: ignore[arg-type]
                     next_attempt_at=_d(d["next_attempt_at"]), queue=d["queue"])
+
+
+# --- any other record (the services' groups, contacts, campaigns; values) -----------------------
+# Tagged JSON: dataclasses of this package by name, instants, money, tuples and sets keep their
+# type through a restart. Only classes of devino_mock are ever rebuilt.
+
+PACKAGE = "devino_mock."
+
+
+def value_to(value: object) -> object:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, datetime):
+        return {"$t": value.timestamp()}
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, list):
+        return [value_to(v) for v in value]
+    if isinstance(value, tuple):
+        return {"$tu": [value_to(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"$s": [value_to(v) for v in value]}
+    if isinstance(value, (dict, MappingProxyType)):
+        if all(isinstance(k, str) and not k.startswith("$") for k in value):
+            return {k: value_to(v) for k, v in value.items()}
+        return {"$m": [[value_to(k), value_to(v)] for k, v in value.items()]}
+    if dataclasses.is_dataclass(value) and type(value).__module__.startswith(PACKAGE):
+        cls = type(value)
+        return {"$dc": f"{cls.__module__}:{cls.__qualname__}",
+                "f": {f.name: value_to(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot store a {type(value).__name__}")
+
+
+def value_from(data: object) -> object:
+    if isinstance(data, list):
+        return [value_from(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "$t" in data:
+        return datetime.fromtimestamp(data["$t"], tz=timezone.utc)
+    if "$d" in data:
+        return Decimal(data["$d"])
+    if "$tu" in data:
+        return tuple(value_from(v) for v in data["$tu"])
+    if "$s" in data:
+        return {value_from(v) for v in data["$s"]}
+    if "$m" in data:
+        return {value_from(k): value_from(v) for k, v in data["$m"]}
+    if "$dc" in data:
+        module_name, _, qualname = data["$dc"].partition(":")
+        if not module_name.startswith(PACKAGE):
+            raise ValueError(f"not a devino-mock record: {data['$dc']}")
+        cls = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        fields = {k: value_from(v) for k, v in data["f"].items()}
+        init = {f.name for f in dataclasses.fields(cls) if f.init}
+        record = cls(**{k: v for k, v in fields.items() if k in init})
+        for name, v in fields.items():
+            if name not in init:
+                object.__setattr__(record, name, v)
+        return record
+    return {k: value_from(v) for k, v in data.items()}

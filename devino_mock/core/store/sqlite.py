@@ -28,7 +28,7 @@ from devino_mock.core.store.base import StoreError
 from devino_mock.core.store.memory import MemoryStore
 
 FILE_NAME = "devino-mock.sqlite3"
-TABLES = ("accounts", "sessions", "messages", "incoming", "submissions", "callbacks", "rules", "kv")
+TABLES = ("accounts", "sessions", "messages", "incoming", "submissions", "callbacks", "rules", "kv", "records")
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -91,7 +91,9 @@ class SqliteStore(MemoryStore):
         self._rules = [json.loads(data) for _, data in rules]
         self._rule_position = rules[0][0] if rules else 0
         self._sequences = {name: next_id for name, next_id in self._rows("SELECT name, next FROM sequences")}
-        self._values = {key: json.loads(value) for key, value in self._rows("SELECT key, value FROM kv")}
+        self._values = {key: codec.value_from(json.loads(value)) for key, value in self._rows("SELECT key, value FROM kv")}
+        for kind, key, data in self._rows("SELECT kind, key, data FROM records"):
+            self._records.setdefault(kind, {})[key] = codec.value_from(json.loads(data))
 
     # --- marking changes -----------------------------------------------------------------------
 
@@ -155,13 +157,23 @@ class SqliteStore(MemoryStore):
         super().set_value(key, value)
         self._dirty["kv"][key] = value
 
+    def put(self, kind: str, key: str, record: object) -> None:
+        super().put(kind, key, record)
+        self._dirty["records"][(kind, key)] = record
+
+    def delete(self, kind: str, key: str) -> bool:
+        removed = super().delete(kind, key)
+        if removed:
+            self._dirty["records"][(kind, key)] = None
+        return removed
+
     def clear(self) -> None:
         super().clear()
         self._dirty = {table: {} for table in TABLES}
         self._db.execute("BEGIN")
         for table in TABLES:
             self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
-        self._write_sequences()
+        self._write_sequences(every=True)
         self._db.execute("COMMIT")
 
     # --- writing --------------------------------------------------------------------------------
@@ -180,7 +192,12 @@ class SqliteStore(MemoryStore):
             self._upsert("incoming", "id", dirty["incoming"], lambda i: _dumps(codec.incoming_to(i)))
             self._upsert("submissions", "id", dirty["submissions"], lambda s: _dumps(codec.submission_to(s)))
             self._upsert("callbacks", "id", dirty["callbacks"], lambda c: _dumps(codec.callback_to(c)))
-            self._upsert("kv", "key", dirty["kv"], lambda v: json.dumps(v))
+            self._upsert("kv", "key", dirty["kv"], lambda v: _dumps(codec.value_to(v)))
+            records = dirty["records"]
+            db.executemany("DELETE FROM records WHERE kind = ? AND key = ?",
+                           [key for key, v in records.items() if v is None])
+            db.executemany("INSERT OR REPLACE INTO records (kind, key, data) VALUES (?, ?, ?)",
+                           [(*key, _dumps(codec.value_to(v))) for key, v in records.items() if v is not None])
             rules = dirty["rules"]
             db.executemany("DELETE FROM rules WHERE id = ?", [(k,) for k, v in rules.items() if v is None])
             db.executemany("INSERT OR REPLACE INTO rules (id, position, data) VALUES (?, ?, ?)",
@@ -202,10 +219,10 @@ class SqliteStore(MemoryStore):
             f"ON CONFLICT({key}) DO UPDATE SET {column} = excluded.{column}",
             [(k, encode(v)) for k, v in changed.items() if v is not None])
 
-    def _write_sequences(self) -> None:
+    def _write_sequences(self, every: bool = False) -> None:
+        names = set(self._sequences) if every else self._dirty_sequences
         self._db.executemany("INSERT OR REPLACE INTO sequences (name, next) VALUES (?, ?)",
-                             [(name, self._sequences[name]) for name in self._dirty_sequences | set(self._sequences)
-                              if name in self._sequences])
+                             [(name, self._sequences[name]) for name in names if name in self._sequences])
         self._dirty_sequences = set()
 
     def close(self) -> None:
