@@ -37,7 +37,7 @@ class Message:
     error: str | None = None  # the reason a failed status carries (Viber's not-viber-user, …)
     submitted_at: datetime | None = None
     reported_at: datetime | None = None
-    history: list[Step] = field(default_factory=list)
+    history: tuple[Step, ...] = ()  # every status so far, with its instant
     planned: tuple[Step, ...] = ()  # the steps still to come, in order
     extra: dict = field(default_factory=lambda: NO_EXTRA)  # type: ignore[assignment]  # transport details
     subject: str | None = None  # e-mail only

@@ -158,7 +158,7 @@ class SendPipeline:
                 expires_at=send_at + validity, status=channel.initial, extra=extra,
                 subject=request.subject, parent=request.parent,
             )
-            message.history.append(Step(now, message.status))
+            message.history = (Step(now, message.status),)
             if channel.limits is not None:
                 earlier = [m for m in p.store.messages() if m.channel == channel.name]
                 outcome = channel.limits(channel, message, outcome, earlier)

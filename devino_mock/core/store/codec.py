@@ -48,7 +48,7 @@ def message_from(d: dict) -> Message:
         destination=d["destination"], text=d["text"], parts=tuple(d["parts"]), encoding=d["encoding"],
         price=Decimal(d["price"]), created_at=_d(d["created_at"]), send_at=_d(d["send_at"]),  # type: ignore[arg-type]
         expires_at=_d(d["expires_at"]), status=d["status"], error=d["error"],  # type: ignore[arg-type]
-        submitted_at=_d(d["submitted_at"]), reported_at=_d(d["reported_at"]), history=_unsteps(d["history"]),
+        submitted_at=_d(d["submitted_at"]), reported_at=_d(d["reported_at"]), history=tuple(_unsteps(d["history"])),
         planned=tuple(_unsteps(d["planned"])), extra=d["extra"] or NO_EXTRA, subject=d["subject"],
         parent=d["parent"], fallback=d["fallback"], version=d["version"],
     )
