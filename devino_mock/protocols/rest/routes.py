@@ -186,4 +186,4 @@ def register(router: Router, platform: Platform) -> None:
     for path, operation in {**V1_ONLY, **COMMON}.items():
         router.add(f"/rest/{path}", _handler(platform, operation, v2=False))
     for path, operation in COMMON.items():
-        router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True))
+        router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True), surface="rest_v2")
