@@ -14,8 +14,9 @@ from aiohttp import web
 from devino_mock import fixtures as fixture_files
 from devino_mock.config import Settings
 from devino_mock.control import ControlTable, json_response
-from devino_mock.control import resources, sandbox
+from devino_mock.control import generate, openapi, resources, sandbox, webui
 from devino_mock.control.events import Changes, EventHub
+from devino_mock.control.metrics import Metrics
 from devino_mock.control.sinks import Sinks
 from devino_mock.control.watch import Watch
 from devino_mock.core.platform import Platform
@@ -61,6 +62,8 @@ class Emulator:
         self.changes = Changes()
         self.events = EventHub(self.platform, self.changes)
         self.watch = Watch(self.platform, self.surfaces, self.changes.notify)
+        self.metrics = Metrics(self.platform)
+        self.watch.observers.append(self.metrics.observe)
         self.reset_hooks.append(self.watch.journal.reset)
         self.login_reset_hooks.append(self.watch.journal.forget_login)
         self.control = ControlTable()
@@ -74,6 +77,10 @@ class Emulator:
         for name, module in SOCKET_LISTENERS:
             if hasattr(module, "control"):
                 self.controls[name] = module.control(self.control, self)
+        self.control.add("GET", "/metrics", self.metrics.scrape, "Prometheus metrics")
+        generate.register(self.control, self.platform)
+        webui.register(self.control, self.router)
+        openapi.register(self.control)
         self.control.add("GET", "/", self._index, "every control call")
         self.router.add_prefix("/_mock", self.control.handle, surface="control")
         self.router.add("/_mock", self.control.handle, surface="control")
