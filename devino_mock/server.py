@@ -64,6 +64,9 @@ class Emulator:
         self.watch = Watch(self.platform, self.surfaces, self.changes.notify)
         self.metrics = Metrics(self.platform)
         self.watch.observers.append(self.metrics.observe)
+        # The UI shows the request journal live too: each entry is a "request_recorded" event.
+        self.watch.observers.append(lambda entry, _: self.events.publish_view({"type": "request_recorded",
+                                                                                "request": entry}))
         self.reset_hooks.append(self.watch.journal.reset)
         self.login_reset_hooks.append(self.watch.journal.forget_login)
         self.control = ControlTable()

@@ -71,8 +71,13 @@ class EventHub:
         self.changes.notify()
         if not self._streams:
             return
+        self.publish_view(event_view(event))
+
+    def publish_view(self, view: dict) -> None:
+        """One event (a dict with its "type") to every stream."""
+        if not self._streams:
+            return
         self._number += 1
-        view = event_view(event)
         self.publish(f"id: {self._number}\nevent: {view['type']}\ndata: {json.dumps(view, ensure_ascii=False)}\n\n")
 
     def publish(self, data: str) -> None:
