@@ -64,7 +64,8 @@ def read_events(response, wanted: int) -> list[dict]:
             elif line.startswith("data: "):
                 current["data"] = json.loads(line[6:])
             elif line == "" and current:
-                events.append(current)
+                if current.get("type") != "request_recorded":  # the journal's own events: not counted here
+                    events.append(current)
                 current = {}
                 if len(events) == wanted:
                     break

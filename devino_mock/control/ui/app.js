@@ -95,7 +95,7 @@ async function loadMessages() {
   const body = $("#messages tbody");
   body.replaceChildren(...items.slice().reverse().map((m) => h("tr", {
     "data-id": m.id, class: state.selected === m.id ? "selected" : null, onclick: () => openMessage(m.id),
-  }, h("td", {}, time(m.created_at)), h("td", {}, m.channel), h("td", {}, m.transport), h("td", {}, m.login),
+  }, h("td", { title: time(m.created_at) }, time(m.created_at).slice(11, 19)), h("td", {}, m.channel), h("td", {}, m.transport), h("td", {}, m.login),
   h("td", {}, m.destination), h("td", { class: "text" }, short(m.subject ? `${m.subject}: ${m.text}` : m.text)),
   h("td", {}, statusCell(m)))));
   if (state.selected) openMessage(state.selected, true);
