@@ -47,8 +47,9 @@ class MockClient:
     def health(self) -> dict:
         return self._call("GET", "health")
 
-    def reset(self) -> dict:
-        return self._call("POST", "reset")
+    def reset(self, login: str | None = None) -> dict:
+        """Forget everything; with `login`, only what belongs to that account (a shared server)."""
+        return self._call("POST", "reset", {"login": login} if login else None)
 
     # --- accounts ---
     def accounts(self) -> list[dict]:

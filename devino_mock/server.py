@@ -14,14 +14,17 @@ from aiohttp import web
 from devino_mock import fixtures as fixture_files
 from devino_mock.config import Settings
 from devino_mock.control import ControlTable, json_response
-from devino_mock.control import resources, services
+from devino_mock.control import generate, openapi, resources, sandbox, services, webui
+from devino_mock.control.events import Changes, EventHub
+from devino_mock.control.metrics import Metrics
 from devino_mock.control.sinks import Sinks
+from devino_mock.control.watch import Watch
 from devino_mock.core.platform import Platform
 from devino_mock.core.store import open_store
 from devino_mock.core.store.base import GroupCommit
 from devino_mock.outbound import HttpSender
 from devino_mock.protocols import addressbook, email_http, ftp, rest, smpp, sms_push, smtp, soap, twofa, viber, vk, xmlapi
-from devino_mock.web import Router, make_app
+from devino_mock.web import Router, make_app, watched
 
 log = logging.getLogger("devino_mock")
 TICK_CEILING = 0.5  # seconds: the longest the ticker sleeps, so clock jumps are noticed soon
@@ -35,8 +38,12 @@ TICK_FLOOR = 0.02
 #   control(table, emulator)         its own /_mock/ calls (returns what `start` completes)
 #   start(emulator, host, port)      a socket listener: an object with `.port` and `async close()`
 # and adds to emulator.reset_hooks what it forgets on reset.
-HTTP_SURFACES = (rest, soap, xmlapi, viber, vk, twofa, sms_push, email_http, addressbook)
+# Each HTTP surface with the name its routes are tagged with (a package may tag some routes
+# with another name: REST v2 is "rest_v2", SOAP v2 "soap_v2").
+HTTP_SURFACES = (("rest", rest), ("soap", soap), ("xml", xmlapi), ("viber_api", viber), ("vk", vk),
+                 ("2fa", twofa), ("sms_push", sms_push), ("email_api", email_http), ("addressbook", addressbook))
 SOCKET_LISTENERS = (("smpp", smpp), ("smtp", smtp), ("ftp", ftp))
+EXTRA_SURFACES = ("rest_v2", "soap_v2", "callbacks")
 
 
 class ListenerError(RuntimeError):
@@ -52,32 +59,63 @@ class Emulator:
         self.router = Router()
         self.ports: dict[str, int] = {}
         self.reset_hooks: list[Callable[[], None]] = []
+        self.login_reset_hooks: list[Callable[[str], None]] = []  # what a surface forgets of one account
         self.controls: dict[str, object] = {}
         self._runner: web.AppRunner | None = None
         self._listeners: list = []
         self._ticker: asyncio.Task | None = None
         self._sender = HttpSender()
-        for surface in HTTP_SURFACES:
-            surface.register(self.router, self.platform)
+        for name, surface in HTTP_SURFACES:
+            surface.register(self.router.for_surface(name), self.platform)
+        self.changes = Changes()
+        self.events = EventHub(self.platform, self.changes)
+        self.watch = Watch(self.platform, self.surfaces, self.changes.notify)
+        self.metrics = Metrics(self.platform)
+        self.watch.observers.append(self.metrics.observe)
+        # The UI shows the request journal live too: each entry is a "request_recorded" event.
+        self.watch.observers.append(lambda entry, _: self.events.publish_view({"type": "request_recorded",
+                                                                                "request": entry}))
+        self.reset_hooks.append(self.watch.journal.reset)
+        self.login_reset_hooks.append(self.watch.journal.forget_login)
         self.control = ControlTable()
-        resources.register(self.control, self.platform, lambda: dict(self.ports), self._reset_surfaces)
+        resources.register(self.control, self.platform, lambda: dict(self.ports), self._reset_surfaces,
+                           self.changes, self._reset_login)
+        sandbox.register(self.control, self.platform, self.watch, self.events, self.changes,
+                         after_load=self._reset_surfaces_state)
         services.register(self.control, self.platform)
-        sinks = Sinks(self.platform)
+        sinks = Sinks(self.platform, self.changes)
         sinks.register(self.control)
         self.reset_hooks.append(sinks.reset)
-        for surface in HTTP_SURFACES:
+        for _, surface in HTTP_SURFACES:
             if hasattr(surface, "control"):
                 surface.control(self.control, self)
         for name, module in SOCKET_LISTENERS:
             if hasattr(module, "control"):
                 self.controls[name] = module.control(self.control, self)
+        self.control.add("GET", "/metrics", self.metrics.scrape, "Prometheus metrics")
+        generate.register(self.control, self.platform)
+        webui.register(self.control, self.router)
+        openapi.register(self.control)
         self.control.add("GET", "/", self._index, "every control call")
-        self.router.add_prefix("/_mock", self.control.handle)
-        self.router.add("/_mock", self.control.handle)
+        self.router.add_prefix("/_mock", self.control.handle, surface="control")
+        self.router.add("/_mock", self.control.handle, surface="control")
+
+    def surfaces(self) -> list[str]:
+        """Every surface name a fault may target (mock-interface.md §12)."""
+        return sorted({name for name, _ in HTTP_SURFACES} | {name for name, _ in SOCKET_LISTENERS}
+                      | set(EXTRA_SURFACES))
 
     def _reset_surfaces(self) -> None:
         for hook in list(self.reset_hooks):
             hook()
+
+    def _reset_surfaces_state(self) -> None:
+        """After a snapshot replaced the platform's state: the surfaces forget theirs."""
+        self._reset_surfaces()
+
+    def _reset_login(self, login: str) -> None:
+        for hook in list(self.login_reset_hooks):
+            hook(login)
 
     async def _index(self, call) -> web.Response:
         return json_response([{"method": m, "path": p, "summary": s} for m, p, s in self.control.routes()])
@@ -85,7 +123,7 @@ class Emulator:
     async def start(self) -> None:
         s = self.settings
         try:
-            self._runner = web.AppRunner(make_app(self.router, after=GroupCommit(self.platform.store)),
+            self._runner = web.AppRunner(make_app(self.router, watched(self.watch), GroupCommit(self.platform.store)),
                                          access_log=None, handle_signals=False)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.host, s.http_port, reuse_address=True)
@@ -99,7 +137,7 @@ class Emulator:
         except BaseException:
             await self.stop()
             raise
-        self.platform.outbox.sender = self._sender
+        self.platform.outbox.sender = self.watch.callback_sender(self._sender)
         self._ticker = asyncio.create_task(self._tick_forever(), name="devino-mock-ticker")
 
     async def _bind(self, name: str, port: int, start: Awaitable):
@@ -120,6 +158,7 @@ class Emulator:
             await asyncio.sleep(wait)
 
     async def stop(self) -> None:
+        self.events.close()
         if self._ticker:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -4,18 +4,29 @@ trailing `/` ignored, as the real .NET services and their clients need."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import contextlib
 import logging
 import re
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, NamedTuple
 
-from aiohttp import web
+from aiohttp import streams, web
+from urllib.parse import parse_qs
 
 from devino_mock.core.store.base import FLUSH_DEFERRED
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, "Route | None", Handler], Awaitable[web.StreamResponse]]
 log = logging.getLogger("devino_mock.http")
 _SLASHES = re.compile(r"/{2,}")
 MAX_BODY = 16 * 1024 * 1024
+UNMATCHED = "http"  # the surface a request to no known path is counted under
+
+
+class Route(NamedTuple):
+    handler: Handler
+    surface: str  # the transport name of mock-interface.md §4 ("rest", "soap_v2", …), or "control"
 
 
 def normalize_path(path: str) -> str:
@@ -26,43 +37,60 @@ def normalize_path(path: str) -> str:
 
 
 class Router:
-    def __init__(self) -> None:
-        self._exact: dict[str, Handler] = {}
-        self._prefixes: list[tuple[str, Handler]] = []
+    """Routes tagged with the surface they belong to, so that faults, the request journal and
+    the metrics can treat each surface as one (mock-interface.md §12, §16, §14)."""
 
-    def add(self, path: str, handler: Handler) -> None:
+    def __init__(self, surface: str = UNMATCHED, _shared: "Router | None" = None) -> None:
+        self.surface = surface  # what `add` tags a route with when it names none
+        self._exact: dict[str, Route] = _shared._exact if _shared else {}
+        self._prefixes: list[tuple[str, Route]] = _shared._prefixes if _shared else []
+
+    def for_surface(self, surface: str) -> "Router":
+        """The same table, adding routes tagged `surface` unless they name their own."""
+        return Router(surface, _shared=self)
+
+    def add(self, path: str, handler: Handler, surface: str | None = None) -> None:
         key = normalize_path(path)
         if key in self._exact:
             raise ValueError(f"route {path} registered twice")
-        self._exact[key] = handler
+        self._exact[key] = Route(handler, surface or self.surface)
 
-    def add_prefix(self, prefix: str, handler: Handler) -> None:
-        self._prefixes.append((normalize_path(prefix) + "/", handler))
+    def add_prefix(self, prefix: str, handler: Handler, surface: str | None = None) -> None:
+        self._prefixes.append((normalize_path(prefix) + "/", Route(handler, surface or self.surface)))
         self._prefixes.sort(key=lambda item: -len(item[0]))
 
-    def resolve(self, path: str) -> Handler | None:
+    def route(self, path: str) -> Route | None:
         key = normalize_path(path)
-        handler = self._exact.get(key)
-        if handler is not None:
-            return handler
-        for prefix, handler in self._prefixes:
+        found = self._exact.get(key)
+        if found is not None:
+            return found
+        for prefix, route in self._prefixes:
             if key.startswith(prefix):
-                return handler
+                return route
         return None
+
+    def resolve(self, path: str) -> Handler | None:
+        found = self.route(path)
+        return found.handler if found else None
+
+
+
+async def _not_found(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"error": f"no such path: {request.path}"}, status=404)
 
 
 async def _nothing() -> None:
     return None
 
 
-def make_app(router: Router, after: Callable[[], Awaitable[None]] = _nothing) -> web.Application:
-    """`after` is awaited once a handler is done and before its answer leaves (the store's
-    group commit: what a client was told is durable)."""
+def make_app(router: Router, middleware: Middleware | None = None,
+             after: Callable[[], Awaitable[None]] = _nothing) -> web.Application:
+    """`middleware(request, route, handler)` wraps every request, the unmatched ones included
+    (route None): faults, the request journal and metrics live there, keyed by route.surface.
+    `after` is awaited once a handler is done and before its answer leaves (the store's group
+    commit: what a client was told is durable)."""
 
-    async def dispatch(request: web.Request) -> web.StreamResponse:
-        handler = router.resolve(request.path)
-        if handler is None:
-            return web.json_response({"error": f"no such path: {request.path}"}, status=404)
+    async def guarded(handler: Handler, request: web.Request) -> web.StreamResponse:
         FLUSH_DEFERRED.set(True)  # this request's task only: the commit is awaited below
         try:
             response = await handler(request)
@@ -77,6 +105,97 @@ def make_app(router: Router, after: Callable[[], Awaitable[None]] = _nothing) ->
             log.exception("unhandled error on %s %s", request.method, request.path_qs)
             return web.json_response({"error": "internal error in devino-mock"}, status=500)
 
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        route = router.route(request.path)
+        handler = route.handler if route else _not_found
+        try:
+            if middleware is None:
+                return await guarded(handler, request)
+            return await middleware(request, route, lambda r: guarded(handler, r))
+        except ConnectionError as exc:  # gone while the middleware read the body for the journal
+            log.info("%s %s: client disconnected (%s)", request.method, request.path, exc or type(exc).__name__)
+            return web.Response(status=499)
+
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app
+
+
+# --- faults and the request journal on every HTTP surface (mock-interface.md §12, §16) ----
+
+UNWATCHED = ("control",)  # the control API is how faults are set and the journal is read
+
+
+async def _take_body(request: web.Request) -> bytes:
+    """Read the body for the journal and put it back, so that a handler reading the stream
+    (SOAP, the Viber API, control calls) still finds it. At most MAX_BODY + 1 bytes are read:
+    that is enough for every handler's own "too large" answer."""
+    if type(request.content) is streams.EmptyStreamReader:
+        return b""
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY:
+            break
+    body = b"".join(chunks)
+    # A reader that never pauses the connection (limit above the body), holding the bytes read.
+    replay = streams.StreamReader(request.protocol, max(2**16, len(body) + 1), loop=asyncio.get_running_loop())
+    if body:
+        replay.feed_data(body)
+    replay.feed_eof()
+    # aiohttp offers no public way to hand a read body back: swap the payload and drop the
+    # cached `content` (the whole suite reads bodies through here, so a change in aiohttp shows).
+    request._payload = replay
+    request._cache.pop("content", None)
+    return body
+
+
+def _login_of(request: web.Request, body: bytes) -> str | None:
+    """Who the request says it is, as far as the journal can tell without the surface."""
+    for key, value in request.query.items():
+        if key.lower() == "login":
+            return value
+    if request.content_type == "application/x-www-form-urlencoded" and body:
+        for key, values in parse_qs(body[:65536].decode("utf-8", "replace")).items():
+            if key.lower() == "login" and values:
+                return values[0]
+    auth = request.headers.get("Authorization", "")
+    if auth[:6].lower() == "basic ":
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            return base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")[0] or None
+    return None
+
+
+def watched(watch) -> Middleware:
+    """The middleware that applies `watch`'s faults and journals each request of a surface."""
+
+    async def middleware(request: web.Request, route: Route | None, handler: Handler) -> web.StreamResponse:
+        surface = route.surface if route else UNMATCHED
+        if surface in UNWATCHED:
+            return await handler(request)
+        body = await _take_body(request)
+        verdict = watch.faults.draw(surface)
+        with watch.exchange(surface, request.method, request.path, query=request.query_string,
+                            headers=dict(request.headers), body=body,
+                            login=_login_of(request, body)) as exchange:
+            if verdict.delay:
+                await asyncio.sleep(verdict.delay)
+            if verdict.disconnect:
+                exchange.response = "(connection closed by an injected fault)"
+                if request.transport is not None:
+                    request.transport.abort()
+                raise asyncio.CancelledError  # nothing can be answered on a closed connection
+            if verdict.error:
+                response: web.StreamResponse = web.json_response(
+                    {"error": "injected fault", "fault": verdict.error["id"]}, status=verdict.error["status"])
+            else:
+                response = await handler(request)
+            exchange.status = response.status
+            if isinstance(response, web.Response) and response.body is not None:
+                raw = response.body
+                exchange.response = raw.decode(response.charset or "utf-8", "replace") \
+                    if isinstance(raw, (bytes, bytearray)) else f"({type(raw).__name__})"
+        return response
+
+    return middleware

@@ -4,21 +4,26 @@ operation and a view. Surfaces add their own calls to the same table (server.py)
 from __future__ import annotations
 
 import math
+import time
+from datetime import datetime, timezone
 from typing import Callable
 
 from devino_mock import __version__
+from devino_mock.control import lists
 from devino_mock.control.table import Call, ControlError, ControlTable, json_response
 from devino_mock.control.views import callback_view, incoming_view, iso, message_view, submission_view
 from devino_mock.core import errors
-from devino_mock.core.accounts import Account
+from devino_mock.core.accounts import CALLBACK_KINDS, Account
 from devino_mock.core.channels import CHANNELS
 from devino_mock.core.clock import MAX_ADVANCE
 from devino_mock.core.platform import Platform
+from devino_mock.core.records import DELIVERED, GAVE_UP, PENDING
 from devino_mock.core.scenarios import MAX_DELAY, Rule
 
 MESSAGE_FILTERS = ("channel", "transport", "login", "source", "destination", "status", "id")
 SUBMISSION_FILTERS = ("transport", "service", "outcome", "login", "error")
 CALLBACK_FILTERS = ("kind", "login", "state", "message_id")
+INCOMING_FILTERS = ("login", "channel", "source", "destination", "parent_id")
 MAX_TEXT_FIELD = 10_000
 
 
@@ -33,6 +38,14 @@ def _text(data: dict, name: str, required: bool = True) -> str | None:
     return str(value)
 
 
+def _parses(channel, status: str) -> bool:
+    try:
+        channel.parse_status(status)
+    except ValueError:
+        return False
+    return True
+
+
 def _seconds(value: object, name: str, most: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ControlError(f"'{name}' must be a number of seconds from 0 to {most:.0f}")
@@ -45,12 +58,36 @@ def _seconds(value: object, name: str, most: float) -> float:
     return seconds
 
 
+def _instant(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ControlError("'now' must be an ISO 8601 time such as 2030-01-01T00:00:00Z")
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ControlError(f"'now' {value!r} is not an ISO 8601 time such as 2030-01-01T00:00:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _status_names(channel: str | None) -> list[str]:
+    channels = [CHANNELS[channel]] if channel else list(CHANNELS.values())
+    return sorted({n for c in channels for n in c.names()})
+
+
 def register(table: ControlTable, platform: Platform, ports: Callable[[], dict],
-             on_reset: Callable[[], None]) -> None:
+             on_reset: Callable[[], None], changes, on_reset_login: Callable[[str], None]) -> None:
     async def health(call: Call):
         return json_response({"status": "ok", "version": __version__, "ports": ports(), "now": iso(platform.now())})
 
     async def reset(call: Call):
+        data = await call.body()
+        unknown = sorted(set(data) - {"login"})
+        if unknown:
+            raise ControlError(f"unknown reset fields {unknown}: only 'login' (a scoped reset)")
+        if "login" in data:
+            login = _text(data, "login")
+            platform.reset_account(login)  # type: ignore[arg-type]
+            on_reset_login(login)  # type: ignore[arg-type]
+            return json_response({"status": "reset", "login": login, "now": iso(platform.now())})
         platform.reset()
         on_reset()
         return json_response({"status": "reset", "now": iso(platform.now())})
@@ -71,10 +108,16 @@ def register(table: ControlTable, platform: Platform, ports: Callable[[], dict],
 
     # --- messages ---
     async def list_messages(call: Call):
-        filters = {k: call.query.get(k) for k in MESSAGE_FILTERS}
-        if filters["channel"] and filters["channel"] not in CHANNELS:
-            raise ControlError(f"unknown channel {filters['channel']!r}: one of {sorted(CHANNELS)}")
-        return json_response([message_view(m) for m in platform.messages(**filters)])
+        query = lists.parse(call, MESSAGE_FILTERS)
+        channel = query.filters.get("channel")
+        lists.one_of("channel", channel, sorted(CHANNELS))
+        status = query.filters.get("status")
+        if status is not None:
+            channels = [CHANNELS[channel]] if channel else list(CHANNELS.values())
+            if not any(_parses(c, status) for c in channels):
+                raise ControlError(f"unknown status {status!r}: one of {_status_names(channel)}")
+        return await lists.answer(query, lambda: [message_view(m) for m in platform.messages(**query.filters)],
+                                  changes)
 
     def _message(call: Call):
         message = platform.message(call.params["id"])
@@ -97,22 +140,52 @@ def register(table: ControlTable, platform: Platform, ports: Callable[[], dict],
         return json_response(message_view(platform.set_status(message.id, status, after, error)))
 
     # --- clock ---
+    def clock_view() -> dict:
+        return {"now": iso(platform.now()), "offset_seconds": round(platform.clock.timestamp() - time.time(), 3),
+                "frozen": platform.clock.frozen}
+
     async def clock(call: Call):
-        return json_response({"now": iso(platform.now()), "offset_seconds": platform.clock.offset.total_seconds()})
+        return json_response(clock_view())
+
+    async def freeze(call: Call):
+        platform.freeze()
+        return json_response(clock_view())
+
+    async def unfreeze(call: Call):
+        platform.unfreeze()
+        return json_response(clock_view())
+
+    async def set_clock(call: Call):
+        data = await call.body()
+        unknown = sorted(set(data) - {"now"})
+        if unknown:
+            raise ControlError(f"unknown fields {unknown}: only 'now'")
+        when = _instant(data.get("now"))
+        try:
+            seconds = platform.clock.seconds_until(when)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from None
+        _seconds(seconds, "the step to 'now'", MAX_ADVANCE)
+        platform.set_time(when)
+        await platform.outbox.flush()
+        return json_response(clock_view())
 
     async def advance(call: Call):
         data = await call.body()
         seconds = _seconds(data.get("seconds"), "seconds", MAX_ADVANCE)
         now = platform.advance(seconds)
         await platform.outbox.flush()
-        return json_response({"now": iso(now)})
+        return json_response({**clock_view(), "now": iso(now)})
 
     # --- incoming ---
     async def list_incoming(call: Call):
-        login, channel = call.query.get("login"), call.query.get("channel")
-        items = [m for m in platform.store.incoming()
-                 if (not login or m.login == login) and (not channel or m.channel == channel)]
-        return json_response([incoming_view(m) for m in items])
+        query = lists.parse(call, INCOMING_FILTERS)
+        lists.one_of("channel", query.filters.get("channel"), sorted(CHANNELS))
+
+        def views() -> list[dict]:
+            items = [incoming_view(m) for m in platform.incoming_messages()]
+            return [v for v in items if all(str(v.get(k)) == want for k, want in query.filters.items())]
+        return await lists.answer(query, views, changes)
 
     async def inject_incoming(call: Call):
         data = await call.body()
@@ -140,20 +213,25 @@ def register(table: ControlTable, platform: Platform, ports: Callable[[], dict],
     # --- submissions (mails, files) ---
     def submissions(transport: str | None):
         async def handler(call: Call):
-            filters = {k: call.query.get(k) for k in SUBMISSION_FILTERS}
-            if transport:
-                filters["transport"] = transport
             if "id" in call.params:
-                found = platform.submissions(**filters, id=call.params["id"])
+                found = platform.submissions(transport=transport, id=call.params["id"])  # type: ignore[arg-type]
                 if not found:
                     raise ControlError(f"no submission {call.params['id']!r}", 404)
                 return json_response(submission_view(found[0]))
-            return json_response([submission_view(s) for s in platform.submissions(**filters)])
+            query = lists.parse(call, SUBMISSION_FILTERS)
+            lists.one_of("outcome", query.filters.get("outcome"), ["accepted", "rejected"])
+            filters = {**query.filters, **({"transport": transport} if transport else {})}
+            return await lists.answer(query, lambda: [submission_view(s) for s in platform.submissions(**filters)],
+                                      changes)
         return handler
 
     # --- rules ---
     async def list_rules(call: Call):
-        return json_response([r.to_dict() for r in platform.scenarios.rules()])
+        query = lists.parse(call, ("channel", "login", "destination", "source"))
+        lists.one_of("channel", query.filters.get("channel"), sorted(CHANNELS))
+        return await lists.answer(query, lambda: [
+            r for r in (r.to_dict() for r in platform.scenarios.rules())
+            if all(str(r.get(k)) == want for k, want in query.filters.items())], changes)
 
     async def add_rule(call: Call):
         rule = platform.scenarios.add(Rule.from_dict(await call.body()))
@@ -170,22 +248,30 @@ def register(table: ControlTable, platform: Platform, ports: Callable[[], dict],
 
     # --- callbacks ---
     async def list_callbacks(call: Call):
-        wanted = {k: call.query.get(k) for k in CALLBACK_FILTERS if call.query.get(k)}
-        items = [c for c in platform.outbox.callbacks()
-                 if all(str(getattr(c, k)) == v for k, v in wanted.items())]
-        return json_response([callback_view(c) for c in items])
+        query = lists.parse(call, CALLBACK_FILTERS)
+        lists.one_of("kind", query.filters.get("kind"), CALLBACK_KINDS)
+        lists.one_of("state", query.filters.get("state"), [PENDING, DELIVERED, GAVE_UP])
+
+        def views() -> list[dict]:
+            return [callback_view(c) for c in platform.outbox.callbacks()
+                    if all(str(getattr(c, k)) == v for k, v in query.filters.items())]
+        return await lists.answer(query, views, changes)
 
     for method, pattern, handler, summary in (
         ("GET", "/health", health, "health, version and ports"),
-        ("POST", "/reset", reset, "forget everything, restore fixtures, clock back to real time"),
+        ("POST", "/reset", reset, "forget everything, restore fixtures, clock back to real time; "
+                                  "with {\"login\"}: only what belongs to that account"),
         ("GET", "/accounts", list_accounts, "the accounts"),
         ("POST", "/accounts", put_account, "create or replace an account"),
         ("GET", "/accounts/{login}", get_account, "one account"),
         ("GET", "/messages", list_messages, "every message of every channel, filterable"),
         ("GET", "/messages/{id}", get_message, "one message with its history and plan"),
         ("POST", "/messages/{id}/status", steer_message, "give a message a status now or after a delay"),
-        ("GET", "/clock", clock, "the virtual clock"),
+        ("GET", "/clock", clock, "the virtual clock: now, offset from real time, frozen or not"),
         ("POST", "/clock/advance", advance, "move the clock forward and run what fell due"),
+        ("POST", "/clock/freeze", freeze, "hold the clock still"),
+        ("POST", "/clock/unfreeze", unfreeze, "let the clock run again from where it stands"),
+        ("POST", "/clock/set", set_clock, "move the clock forward to an instant, running what fell due"),
         ("GET", "/incoming", list_incoming, "incoming messages"),
         ("POST", "/incoming", inject_incoming, "an incoming SMS, or a subscriber's reply to a message"),
         ("GET", "/mails", submissions("smtp"), "mails the SMTP listener received"),

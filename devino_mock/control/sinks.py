@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from devino_mock.control import lists
 from devino_mock.control.table import Call, ControlError, ControlTable, json_response
 from devino_mock.control.views import iso
 from devino_mock.core.platform import Platform
@@ -25,8 +26,11 @@ class QueuedAnswer:
 
 
 class Sinks:
-    def __init__(self, platform: Platform) -> None:
+    FILTERS = ("method", "path")
+
+    def __init__(self, platform: Platform, changes) -> None:
         self.platform = platform
+        self.changes = changes
         self.received: dict[str, deque[dict]] = {}
         self.answers: dict[str, deque[QueuedAnswer]] = {}
 
@@ -47,6 +51,7 @@ class Sinks:
             "body": raw[:MAX_SINK_BODY].decode("utf-8", "replace"),
             "at": iso(self.platform.now()),
         })
+        self.changes.notify()
         queued = self.answers.get(name)
         if queued:
             answer = queued[0]
@@ -57,7 +62,11 @@ class Sinks:
         return web.Response(status=200)
 
     async def list(self, call: Call) -> web.Response:
-        return json_response(list(self.received.get(call.params["name"], ())))
+        query = lists.parse(call, self.FILTERS)
+        name = call.params["name"]
+        return await lists.answer(query, lambda: [
+            r for r in self.received.get(name, ())
+            if all(str(r.get(k)).lower() == v.lower() for k, v in query.filters.items())], self.changes)
 
     async def forget(self, call: Call) -> web.Response:
         self.received.pop(call.params["name"], None)

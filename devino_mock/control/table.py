@@ -61,10 +61,15 @@ class ControlTable:
     def __init__(self, prefix: str = "/_mock") -> None:
         self.prefix = prefix
         self._routes: list[tuple[str, tuple[str, ...], Handler, str]] = []
+        self.docs: dict[tuple[str, str], dict] = {}  # (method, full path) -> its OpenAPI details
 
-    def add(self, method: str, pattern: str, handler: Handler, summary: str = "") -> None:
-        """`pattern` is relative to the prefix, e.g. "/messages/{id}/status"; "*" matches any method."""
-        self._routes.append((method.upper(), tuple(p for p in pattern.split("/") if p), handler, summary))
+    def add(self, method: str, pattern: str, handler: Handler, summary: str = "", doc: dict | None = None) -> None:
+        """`pattern` is relative to the prefix, e.g. "/messages/{id}/status"; "*" matches any method.
+        `doc` describes the call for /_mock/openapi.json (control/openapi.py: query, body, answer)."""
+        parts = tuple(p for p in pattern.split("/") if p)
+        self._routes.append((method.upper(), parts, handler, summary))
+        if doc is not None:
+            self.docs[(method.upper(), self.prefix + "/" + "/".join(parts))] = doc
 
     def routes(self) -> list[tuple[str, str, str]]:
         return [(m, self.prefix + "/" + "/".join(p), s) for m, p, _, s in self._routes]

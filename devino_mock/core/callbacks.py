@@ -217,6 +217,15 @@ class Outbox:
             if head is not None:
                 self._make_due(head, head.next_attempt_at or self.now())
 
+    def forget_missing(self) -> None:
+        """Drop from the queues the callbacks the store no longer has (a scoped reset)."""
+        for name, queue in list(self._queues.items()):
+            kept = deque(i for i in queue if self.store.callback(i) is not None)
+            if kept:
+                self._queues[name] = kept
+            else:
+                del self._queues[name]
+
     def reset(self) -> None:
         self._queues.clear()
         self._generation += 1

@@ -1,5 +1,6 @@
-"""The one source of time: real UTC time plus an offset the control API can advance. The offset
-is a value in the store, so a restarted emulator keeps its virtual time."""
+"""The one source of time: real UTC time plus an offset the control API can advance, or held
+still at one instant (frozen). The offset and the frozen instant are values in the store, so a
+restarted emulator keeps its virtual time."""
 
 from __future__ import annotations
 
@@ -9,15 +10,53 @@ from datetime import datetime, timedelta, timezone
 MAX_ADVANCE = 100 * 365 * 86400.0  # one step
 MAX_OFFSET = 1000 * 365 * 86400.0  # in total: every derived date stays far inside datetime's range
 OFFSET_KEY = "clock_offset"
+FROZEN_KEY = "clock_frozen_at"  # the virtual timestamp the clock stands at, or None: it runs
 
 
 class Clock:
     def __init__(self, store=None) -> None:
         self._store = store
         self._offset = float(store.value(OFFSET_KEY, 0.0)) if store is not None else 0.0
+        frozen = store.value(FROZEN_KEY, None) if store is not None else None
+        self._frozen_at: float | None = None if frozen is None else float(frozen)
+
+    def reload(self) -> None:
+        """Read the offset and the frozen instant again from the store (a snapshot was loaded)."""
+        self.__init__(self._store)  # type: ignore[misc]
 
     def timestamp(self) -> float:
+        if self._frozen_at is not None:
+            return self._frozen_at
         return time.time() + self._offset
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def freeze(self) -> None:
+        """Hold the clock where it stands: nothing moves until advance, set or unfreeze."""
+        if self._frozen_at is None:
+            self._set_frozen(self.timestamp())
+
+    def unfreeze(self) -> None:
+        """Run again from where it stands (the offset takes up the time it was held)."""
+        if self._frozen_at is not None:
+            offset = self._frozen_at - time.time()
+            self._frozen_at = None
+            self._set(offset)
+            self._set_frozen(None)
+
+    def seconds_until(self, when: datetime) -> float:
+        """How far forward `when` is; ValueError when it lies in the past (the clock never goes back)."""
+        seconds = when.timestamp() - self.timestamp()
+        if seconds < 0:
+            raise ValueError(f"the clock never goes back: {when.isoformat()} is {-seconds:.3f} s before now")
+        return seconds
+
+    def _set_frozen(self, at: float | None) -> None:
+        self._frozen_at = at
+        if self._store is not None:
+            self._store.set_value(FROZEN_KEY, at)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp(), tz=timezone.utc)
@@ -29,9 +68,12 @@ class Clock:
             raise ValueError(f"the clock stays within {MAX_OFFSET:.0f} seconds of real time in total; "
                              f"it is {self._offset:.0f} ahead now")
         self._set(self._offset + seconds)
+        if self._frozen_at is not None:
+            self._set_frozen(self._frozen_at + seconds)
 
     def reset(self) -> None:
         self._set(0.0)
+        self._set_frozen(None)
 
     def _set(self, offset: float) -> None:
         self._offset = offset

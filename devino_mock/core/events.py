@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from devino_mock.core.records import Attempt, Callback, Incoming, Message
+from devino_mock.core.records import Attempt, Callback, Incoming, Message, Submission
 
 
 @dataclass(frozen=True)
@@ -44,4 +44,9 @@ class CallbackAttempted:
     attempt: Attempt
 
 
-Event = MessageAccepted | StatusChanged | RecipientAction | IncomingReceived | CallbackAttempted
+@dataclass(frozen=True)
+class SubmissionRecorded:
+    submission: Submission
+
+
+Event = MessageAccepted | StatusChanged | RecipientAction | IncomingReceived | CallbackAttempted | SubmissionRecorded

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Callable
 
-from devino_mock.core import errors
+from devino_mock.core import errors, snapshot
 from devino_mock.core.accounts import SESSION_LIFETIME, SESSION_RE, Account, Session, new_session_id
 from devino_mock.core.callbacks import Outbox
 from devino_mock.core.channels import CHANNELS, SMS, Step
 from devino_mock.core.clock import Clock
-from devino_mock.core.events import Event, IncomingReceived, MessageAccepted, RecipientAction, StatusChanged
+from devino_mock.core.events import (Event, IncomingReceived, MessageAccepted, RecipientAction, StatusChanged,
+                                        SubmissionRecorded)
 from devino_mock.core.lifecycle import Scheduler, apply_step
 from devino_mock.core.numbers import longest_prefix, normalize
 from devino_mock.core.records import ACCEPTED, REJECTED, Incoming, Message, Submission
@@ -126,6 +127,19 @@ class Platform:
         self.tick()
         return self.now()
 
+    def set_time(self, when: datetime) -> datetime:
+        """Move the clock forward to `when`, running what falls due; ValueError for the past."""
+        return self.advance(self.clock.seconds_until(when))
+
+    def freeze(self) -> datetime:
+        self.tick()
+        self.clock.freeze()
+        return self.now()
+
+    def unfreeze(self) -> datetime:
+        self.clock.unfreeze()
+        return self.now()
+
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
@@ -144,6 +158,52 @@ class Platform:
         self.scenarios.reindex()
         self.clock.reset()
         self._restore_accounts()
+
+    def reset_account(self, login: str) -> None:
+        """Forget what belongs to one account (its messages, sessions, incoming messages,
+        submissions, callbacks, rules naming it) and restore it if a fixture defines it; the
+        clock and the other accounts stay (mock-interface.md §13)."""
+        self.store.forget_login(login)
+        for rule in self.store.rules():
+            if rule.get("login") == login:
+                self.store.delete_rule(rule["id"])
+        self.scenarios.reindex()
+        self.outbox.forget_missing()
+        for account in self.fixtures.accounts:
+            if account.login == login:
+                self.store.save_account(copy.deepcopy(account))
+
+    def export(self) -> dict:
+        """The whole state as one JSON-ready document."""
+        self.tick()
+        return snapshot.export(self.store, self.now())
+
+    def load(self, document: object) -> None:
+        """Replace the whole state with a snapshot's; ValueError (and nothing changed) when the
+        document is not a valid one."""
+        state = snapshot.read(document)
+        self.store.clear()
+        self.scheduler.clear()
+        self.outbox.reset()
+        for account in state.accounts:
+            self.store.save_account(account)
+        for rule in reversed(state.rules):  # the store keeps them newest first
+            self.store.add_rule(rule)
+        for key, value in state.values.items():
+            self.store.set_value(key, value)
+        for name, number in state.sequences.items():
+            self.store.raise_sequence(name, number)
+        for message in state.messages:
+            self.store.add_message(message)
+        for incoming in state.incoming:
+            self.store.add_incoming(incoming)
+        for submission in state.submissions:
+            self.store.add_submission(submission)
+        for callback in state.callbacks:
+            self.store.add_callback(callback)
+        self.clock.reload()
+        self.scenarios.reindex()
+        self.reschedule()
 
     def reschedule(self) -> None:
         """Schedule again every planned step and pending callback found in the store."""
@@ -377,6 +437,7 @@ class Platform:
             message_ids=[m.id for m in messages or []], details=details,
         )
         self.store.add_submission(submission)
+        self._emit(SubmissionRecorded(submission))
         return submission
 
     def submissions(self, **filters: str) -> list[Submission]:
@@ -410,6 +471,10 @@ class Platform:
             raise KeyError(parent_id)
         return self.receive_incoming(parent.login, parent.destination, parent.source, text,
                                      channel=parent.channel, parent_id=parent.id)
+
+    def incoming_messages(self) -> list[Incoming]:
+        """Every incoming message of every account, oldest first (the control API's list)."""
+        return self.store.incoming()
 
     def incoming(self, credentials: Credentials, since: datetime, until: datetime) -> list[Incoming]:
         account = self.resolve(credentials)

@@ -124,6 +124,21 @@ class MemoryStore(Store):
         self._sequences[sequence] = first + count
         return list(range(first, first + count))
 
+    def forget_login(self, login: str) -> None:
+        self._messages = deque(m for m in self._messages if m.login != login)
+        self._by_id = {i: m for i, m in self._by_id.items() if m.login != login}
+        self._sessions = {k: s for k, s in self._sessions.items() if s.login != login}
+        self._incoming = [m for m in self._incoming if m.login != login]
+        self._submissions = [s for s in self._submissions if s.login != login]
+        self._callbacks = {k: c for k, c in self._callbacks.items() if c.login != login}
+
+    def sequences(self) -> dict[str, int]:
+        return dict(self._sequences)
+
+    def raise_sequence(self, sequence: str, next_number: int) -> None:
+        if next_number > self._sequences.get(sequence, 0):
+            self._sequences[sequence] = next_number
+
     def value(self, key: str, default: object = None) -> object:
         return self._values.get(key, default)
 

@@ -148,6 +148,23 @@ class SqliteStore(MemoryStore):
             self._dirty["rules"][rule_id] = None
         return removed
 
+    def forget_login(self, login: str) -> None:
+        for message in self._messages:
+            if message.login == login:
+                self._dirty["messages"][message.id] = None
+        gone = {"sessions": [k for k, s in self._sessions.items() if s.login == login],
+                "incoming": [m.id for m in self._incoming if m.login == login],
+                "submissions": [s.id for s in self._submissions if s.login == login],
+                "callbacks": [k for k, c in self._callbacks.items() if c.login == login]}
+        super().forget_login(login)
+        for table, keys in gone.items():
+            for key in keys:
+                self._dirty[table][key] = None
+
+    def raise_sequence(self, sequence: str, next_number: int) -> None:
+        super().raise_sequence(sequence, next_number)
+        self._dirty_sequences.add(sequence)
+
     def next_ids(self, sequence: str, count: int, start: int) -> list[int]:
         ids = super().next_ids(sequence, count, start)
         self._dirty_sequences.add(sequence)

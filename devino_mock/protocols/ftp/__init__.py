@@ -27,6 +27,7 @@ async def start(emulator, host: str, port: int) -> FtpListener:
     root.mkdir(parents=True, exist_ok=True)
     folder = DropFolder(emulator.platform, root, settings.ftp_poll_interval)
     bridge = LoopBridge(asyncio.get_running_loop(), emulator.platform, folder)
+    bridge.watch = emulator.watch
     try:
         listener = serve(bridge, host, port, parse_port_range(settings.ftp_passive_ports),
                          settings.ftp_masquerade_address)

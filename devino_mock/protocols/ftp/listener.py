@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from pathlib import Path
 
 from pyftpdlib.authorizers import AuthenticationFailed
@@ -16,6 +17,7 @@ from pyftpdlib.handlers import DTPHandler, FTPHandler
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
+from devino_mock.control.watch import Exchange
 from devino_mock.core import errors
 from devino_mock.core.platform import ByLogin, Platform
 from devino_mock.protocols.ftp.folder import MAX_UPLOAD_BYTES, DropFolder
@@ -36,6 +38,27 @@ class LoopBridge:
         self.loop = loop
         self.platform = platform
         self.folder = folder
+        self.watch = None  # the emulator's faults and request journal (control/watch.py), when served
+
+    def draw_fault(self):
+        """The faults that fire for one FTP command (None: none, or no watch)."""
+        if self.watch is None:
+            return None
+
+        async def draw():
+            return self.watch.faults.draw("ftp")
+
+        try:
+            return asyncio.run_coroutine_threadsafe(draw(), self.loop).result(LOOP_CALL_TIMEOUT)
+        except Exception:  # the loop is stopping or too busy: no fault rather than a hang
+            return None
+
+    def journal(self, login: str | None, command: str, argument: str, reply: str | None) -> None:
+        if self.watch is None:
+            return
+        exchange = Exchange("ftp", command, argument, login=login or None,
+                            status=reply[:3] if reply else None, response=reply)
+        self.loop.call_soon_threadsafe(self.watch.record, exchange)
 
     def login_ok(self, login: str, password: str) -> bool:
         async def check() -> bool:
@@ -134,14 +157,40 @@ class DropFolderHandler(FTPHandler):
     banner = "devino-mock FTP drop folder ready."
     auth_failed_timeout = 0.2  # pyftpdlib waits 3 s; tests try wrong passwords on purpose
 
+    _last_reply: str | None = None
+
+    def respond(self, resp: str, logfun=None) -> None:
+        self._last_reply = resp
+        if logfun is None:
+            super().respond(resp)
+        else:
+            super().respond(resp, logfun)
+
     def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
+        """Every command passes the injected faults (mock-interface.md §12) and is journalled
+        with the reply it got (§16). A delay holds the FTP thread, as a slow server would."""
         # A NUL cannot be in a file name (os calls raise ValueError, which pyftpdlib answers
         # by dropping the connection): refuse the command with a syntax error instead.
         if "\x00" in line:
             self.respond("501 Syntax error: NUL characters are not allowed.")
             self.log_cmd(cmd, arg.replace("\x00", "\\0"), 501, "NUL in argument")
             return
+        verdict = self.bridge.draw_fault()
+        shown = "******" if cmd == "PASS" else arg
+        if verdict is not None and verdict.delay:
+            time.sleep(verdict.delay)
+        if verdict is not None and verdict.disconnect:
+            self.bridge.journal(self.username, cmd, shown, "(connection closed by an injected fault)")
+            self.close()
+            return
+        if verdict is not None and verdict.error:
+            self.respond("421 Service not available, closing control connection (injected fault).")
+            self.bridge.journal(self.username, cmd, shown, self._last_reply)
+            self.close_when_done()
+            return
+        self._last_reply = None
         super().pre_process_command(line, cmd, arg)
+        self.bridge.journal(self.username, cmd, shown, self._last_reply)
 
     def _folder_full(self) -> bool:
         if _usage(Path(self.fs.root)) < HOME_QUOTA_BYTES:

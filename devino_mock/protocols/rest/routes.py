@@ -182,7 +182,7 @@ def register(router: Router, platform: Platform) -> None:
     for path, operation in {**V1_ONLY, **COMMON}.items():
         router.add(f"/rest/{path}", _handler(platform, operation, v2=False))
     for path, operation in COMMON.items():
-        router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True))
+        router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True), surface="rest_v2")
     for path, operation in hlr.OPERATIONS.items():  # HLR (hlr.md): on both prefixes
         router.add(f"/rest/{path}", _handler(platform, operation, v2=False))
-        router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True))
+        router.add(f"/rest/v2/{path}", _handler(platform, operation, v2=True), surface="rest_v2")

@@ -25,6 +25,7 @@ class SmppListener:
 
 async def start(emulator, host: str, port: int) -> SmppListener:
     smsc = Smsc(emulator.platform, emulator.settings)
+    smsc.watch = emulator.watch
     try:
         server = await asyncio.get_running_loop().create_server(smsc.connect, host, port, reuse_address=True)
     except BaseException:

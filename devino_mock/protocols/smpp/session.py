@@ -84,6 +84,7 @@ class SmppSession(asyncio.Protocol):
         self._unbind_sequence: int | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self.throttle = smsc.new_throttle()
+        self._answered: tuple[str, int] | None = None  # the last answer, for the request journal
 
     # --- asyncio.Protocol ------------------------------------------------------------
 
@@ -173,6 +174,43 @@ class SmppSession(asyncio.Protocol):
     # --- inbound PDUs ----------------------------------------------------------------
 
     def _handle(self, frame: bytes) -> None:
+        """One PDU from the ESME: requests pass the injected faults (mock-interface.md §12) and
+        are journalled with their answer (§16)."""
+        watch = self.smsc.watch
+        _, command_id, _, sequence = HEADER.unpack_from(frame)
+        if watch is None or command_id & RESPONSE_BIT:
+            self._handle_pdu(frame)
+            return
+        verdict = watch.faults.draw("smpp")
+        if verdict.delay:
+            self._loop.call_later(verdict.delay, self._handle_faulty, frame, verdict)
+        else:
+            self._handle_faulty(frame, verdict)
+
+    def _handle_faulty(self, frame: bytes, verdict) -> None:
+        if self.state is State.CLOSED:
+            return
+        _, command_id, _, sequence = HEADER.unpack_from(frame)
+        name = COMMAND_NAMES.get(command_id, f"0x{command_id:08X}")
+        with self.smsc.watch.exchange("smpp", name, f"sequence {sequence}", login=self.login) as exchange:
+            self._answered = None
+            if verdict.disconnect:
+                exchange.response = "(connection closed by an injected fault)"
+                if self.transport is not None:
+                    self.transport.abort()
+                self.state = State.CLOSED
+                return
+            if verdict.error:
+                self._respond(response_name(command_id) or "generic_nack", sequence, verdict.error["command_status"])
+            else:
+                self._handle_pdu(frame)
+            if self._answered is not None:
+                command, status = self._answered
+                exchange.status = st.name(status)
+                exchange.response = f"{command} {st.name(status)}"
+            exchange.login = exchange.login or self.login
+
+    def _handle_pdu(self, frame: bytes) -> None:
         _, command_id, command_status, sequence = HEADER.unpack_from(frame)
         name = COMMAND_NAMES.get(command_id)
         if name is None:
@@ -302,6 +340,7 @@ class SmppSession(asyncio.Protocol):
             self.transport.close()
 
     def _respond(self, command: str, sequence: int, status: int, **params) -> None:
+        self._answered = (command, status)
         if command.startswith("bind_"):
             params.setdefault("system_id", self.smsc.system_id)
         self._send(self.codec.response(command, sequence, status, **params))

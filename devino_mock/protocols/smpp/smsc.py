@@ -42,6 +42,7 @@ class Smsc:
     def __init__(self, platform: Platform, settings: Settings) -> None:
         self.platform = platform
         self.settings = settings
+        self.watch = None  # the emulator's faults and request journal (control/watch.py), when served
         self.loop = asyncio.get_running_loop()
         self.sessions: dict[str, list[SmppSession]] = {}
         self.connections: set[SmppSession] = set()

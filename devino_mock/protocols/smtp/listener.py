@@ -31,6 +31,35 @@ class BoundedSMTP(SMTP):
         return QuietSession(self.loop)
 
 
+class WatchedHandler(MailHandler):
+    """The mail handler behind the emulator's faults and request journal (mock-interface.md
+    §12, §16): each mail (DATA) may be delayed, refused with 451 or cut off, and is journalled
+    with its envelope and the reply it got."""
+
+    def __init__(self, platform, watch, **options) -> None:
+        super().__init__(platform, **options)
+        self._watch = watch
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope) -> str:
+        verdict = self._watch.faults.draw("smtp")
+        summary = f"MAIL FROM:<{envelope.mail_from}> RCPT TO:{', '.join(f'<{r}>' for r in envelope.rcpt_tos)}"
+        with self._watch.exchange("smtp", "DATA", summary, body=envelope.original_content or b"",
+                                  login=session.auth_data if session.authenticated else None) as exchange:
+            if verdict.delay:
+                await asyncio.sleep(verdict.delay)
+            if verdict.disconnect:
+                exchange.response = "(connection closed by an injected fault)"
+                if server.transport is not None:
+                    server.transport.abort()
+                return "421 4.3.0 Connection closed"  # never reaches the client: the socket is gone
+            if verdict.error:
+                reply = "451 4.3.0 Requested action aborted: local error in processing (injected fault)"
+            else:
+                reply = await super().handle_DATA(server, session, envelope)
+            exchange.status, exchange.response = reply[:3], reply
+            return reply
+
+
 class SmtpListener:
     def __init__(self, server: asyncio.AbstractServer, sessions: weakref.WeakSet) -> None:
         self._server = server
@@ -56,7 +85,7 @@ async def start(emulator, host: str, port: int) -> SmtpListener:
     loop = asyncio.get_running_loop()
     if logging.getLogger("devino_mock").getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
-    handler = MailHandler(emulator.platform, strict_email2sms=emulator.settings.email2sms_strict)
+    handler = WatchedHandler(emulator.platform, emulator.watch, strict_email2sms=emulator.settings.email2sms_strict)
     sessions: weakref.WeakSet = weakref.WeakSet()
 
     def connection() -> BoundedSMTP:

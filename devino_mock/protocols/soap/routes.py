@@ -180,5 +180,5 @@ def make_handler(service: AsmxService):
 
 def register(router: Router, platform: Platform) -> None:
     for spec in SERVICES:
-        router.add(spec.path, make_handler(AsmxService(spec, platform)))
+        router.add(spec.path, make_handler(AsmxService(spec, platform)), surface=spec.transport)
 

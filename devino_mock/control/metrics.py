@@ -1,0 +1,63 @@
+"""`GET /_mock/metrics`: Prometheus text (mock-interface.md §14). Each emulator has its own
+registry (no process-wide one: several emulators may live in one test process). Message and
+callback counts are read from the platform when scraped; requests and their latency are
+counted as the request journal records them."""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from devino_mock.control.table import Call
+from devino_mock.core.platform import Platform
+
+LATENCY_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class PlatformCollector:
+    """Messages by channel, transport and status, and callbacks by kind and state, as they stand."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def collect(self):
+        messages = GaugeMetricFamily("devino_mock_messages", "Messages in the journal",
+                                     labels=["channel", "transport", "status"])
+        for (channel, transport, status), count in sorted(Tally(
+                (m.channel, m.transport, m.status) for m in self.platform.store.messages()).items()):
+            messages.add_metric([channel, transport, status], count)
+        yield messages
+        callbacks = GaugeMetricFamily("devino_mock_callbacks", "Callbacks by kind and state",
+                                      labels=["kind", "state"])
+        for (kind, state), count in sorted(Tally((c.kind, c.state) for c in self.platform.outbox.callbacks()).items()):
+            callbacks.add_metric([kind, state], count)
+        yield callbacks
+        incoming = GaugeMetricFamily("devino_mock_incoming", "Incoming messages", labels=["channel"])
+        for channel, count in sorted(Tally(m.channel for m in self.platform.incoming_messages()).items()):
+            incoming.add_metric([channel], count)
+        yield incoming
+
+
+class Metrics:
+    def __init__(self, platform: Platform) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.requests = Counter("devino_mock_requests", "Requests per surface and answer",
+                                ["surface", "status"], registry=self.registry)
+        self.latency = Histogram("devino_mock_request_seconds", "Time to answer a request, per surface",
+                                 ["surface"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.registry.register(PlatformCollector(platform))
+
+    def observe(self, entry: dict, seconds: float) -> None:
+        """A journalled request (control/watch.py calls this for each)."""
+        self.requests.labels(entry["surface"], str(entry["status"])).inc()
+        self.latency.labels(entry["surface"]).observe(seconds)
+
+    async def scrape(self, call: Call) -> web.Response:
+        # Counting messages is linear in the journal; it stays well under the loop's budget
+        # at the journal sizes the emulator keeps (--max-messages).
+        body = generate_latest(self.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
