@@ -122,3 +122,12 @@ def test_text_that_does_not_decode_in_the_arranged_encoding_rejects_the_archive(
     upload = processed(devino_mock, plain_archive("TELNR_LONG;TEXT\n79031234567;Привет\n", encoding="windows-1251"))
     assert upload["status"] == "rejected"
     assert upload["note"].startswith("name.csv: cannot be read as utf-8 (invalid continuation byte at byte ")
+
+
+def test_a_scoped_reset_forgets_that_accounts_uploads_only(devino_mock):
+    processed(devino_mock, plain_archive())
+    devino_mock.add_account("other", "other1")
+    processed(devino_mock, plain_archive(), name="other_1.zip", login="other", password="other1")
+    assert len(devino_mock.ftp_files()) == 2
+    devino_mock.reset(login="test_login")
+    assert [f["login"] for f in devino_mock.ftp_files()] == ["other"]

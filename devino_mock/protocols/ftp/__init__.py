@@ -37,8 +37,10 @@ async def start(emulator, host: str, port: int) -> FtpListener:
         raise
     listener.folder = folder  # type: ignore[attr-defined]
     emulator.reset_hooks.append(folder.reset)
+    emulator.login_reset_hooks.append(folder.forget_login)
     emulator.controls["ftp"].folder = folder
     listener.on_close.append(lambda: emulator.reset_hooks.remove(folder.reset))
+    listener.on_close.append(lambda: emulator.login_reset_hooks.remove(folder.forget_login))
     if temporary:
         listener.on_close.append(lambda: shutil.rmtree(root, ignore_errors=True))
     return listener

@@ -196,6 +196,19 @@ class DropFolder:
                 else:
                     entry.unlink(missing_ok=True)
 
+    def forget_login(self, login: str) -> None:
+        """A scoped reset (mock-interface.md §13): one account's uploads, options and files go."""
+        self.uploads = [u for u in self.uploads if u.login != login]
+        self.options.pop(login, None)
+        self._queue = type(self._queue)(u for u in self._queue if u.login != login)
+        home = self.home(login)
+        if home.is_dir() and not home.is_symlink():
+            for entry in home.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+
     # --- polling on the virtual clock ---------------------------------------------------
 
     def _schedule_poll(self) -> None:
