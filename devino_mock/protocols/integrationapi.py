@@ -5,8 +5,6 @@ envelope in JSON or XML with an English or Russian description, and the .NET dat
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from lxml import etree
 from devino_mock import jsonbody
 from devino_mock.core import errors
 from devino_mock.core.platform import Platform
+from devino_mock.protocols.basic_auth import basic_credentials
 from devino_mock.protocols.values import as_utc, parse_datetime
 
 MAX_BODY = 16 * 1024 * 1024  # the 10 MB letter limit fits, with its JSON around it
@@ -237,19 +236,8 @@ def _element(element, top: bool = False) -> object:
 
 
 def credentials(request: web.Request) -> tuple[str, str] | None:
-    scheme, _, encoded = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        raw = base64.b64decode(encoded.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        decoded = raw.decode("iso-8859-1")
-    login, sep, password = decoded.partition(":")
-    return (login, password) if sep else None
+    given = basic_credentials(request.headers.get("Authorization"))
+    return (given.login or "", given.password or "") if given else None
 
 
 def authenticate(platform: Platform, request: web.Request) -> str:

@@ -100,19 +100,18 @@ class Store(ABC):
     def clear(self) -> None:
         """Forget every record and value but the id sequences."""
 
-    # Not abstract, so that a store written before them still loads; each store implements them.
+    @abstractmethod
     def forget_login(self, login: str) -> None:
         """Forget the messages, sessions, incoming messages, submissions and callbacks of one
         account (a scoped reset, mock-interface.md §13); the account and the rest stay."""
-        raise NotImplementedError(f"{type(self).__name__} cannot forget one account's records")
 
+    @abstractmethod
     def sequences(self) -> dict[str, int]:
         """The next number of every sequence (for a snapshot)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot list its sequences")
 
+    @abstractmethod
     def raise_sequence(self, sequence: str, next_number: int) -> None:
         """Make `sequence` hand out nothing below `next_number` (after a snapshot is loaded)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot move its sequences")
 
     def flush(self) -> None:
         """Make every change so far durable (a store that batches writes); answers given after

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +15,7 @@ from devino_mock.core.channels import viber
 from devino_mock.core.events import Event, IncomingReceived, StatusChanged
 from devino_mock.core.platform import ByAccount, Platform
 from devino_mock.core.records import Message
+from devino_mock.protocols.basic_auth import basic_credentials
 from devino_mock.protocols.viber import codes
 from devino_mock.protocols.viber.messages import Refused, merge, to_request
 from devino_mock.web import Router
@@ -47,22 +46,11 @@ class ViberApi:
 
     def _account(self, request: web.Request) -> Account | None:
         """The account of the Basic credentials; None when they are missing or wrong."""
-        scheme, _, encoded = request.headers.get("Authorization", "").strip().partition(" ")
-        if scheme.lower() != "basic" or not encoded.strip():
+        given = basic_credentials(request.headers.get("Authorization"))
+        if given is None:
             return None
         try:
-            raw = base64.b64decode(encoded.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        try:
-            decoded = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            decoded = raw.decode("iso-8859-1")  # some clients encode login:password in Latin-1
-        login, sep, password = decoded.partition(":")
-        if not sep:
-            return None
-        try:
-            return self.platform.authenticate(login, password)
+            return self.platform.authenticate(given.login, given.password)
         except errors.PlatformError:
             return None
 
