@@ -73,3 +73,23 @@ def parse_int(text: str | None) -> int | None:
         return int(str(text).strip())
     except ValueError:
         return None
+
+
+MAX_JSON_INTEGER_DIGITS = 19  # int64: beyond it no documented field has a meaning (and int() of a huge string is slow)
+
+
+def json_integer(value: object) -> int | None:
+    """A whole number as JSON clients send it: a number or a numeric string (one optional sign);
+    None for anything else (booleans, fractions, NaN, absurdly long digit strings)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.lstrip("+-")
+        if text.isascii() and digits.isdigit() and len(digits) <= MAX_JSON_INTEGER_DIGITS and len(text) - len(digits) <= 1:
+            return int(text)
+    return None

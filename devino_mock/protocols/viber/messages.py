@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from devino_mock.core.sending import SendRequest
+from devino_mock.protocols.values import json_integer
 from devino_mock.protocols.viber import codes
 
 TRANSPORT = "viber_api"
@@ -37,19 +38,6 @@ def merge(common: dict, own: dict, request_level: dict) -> dict:
     return merged
 
 
-def _integer(value: object) -> int | None:
-    """A positive whole number given as a JSON number or a numeric string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
-        return int(value.strip())
-    return None
-
-
 def _present(message: dict, name: str) -> bool:
     return message.get(name) not in (None, "")
 
@@ -78,7 +66,7 @@ def to_request(message: dict, resend: bool, strict_resend_fields: bool = True) -
     if content_type not in CONTENT_TYPES:
         raise Refused(codes.CONTENT_TYPE_FORMAT)
     content = _content(message.get("content"), content_type)
-    validity = _integer(message.get("validityPeriodSec"))
+    validity = json_integer(message.get("validityPeriodSec"))
     if validity is None or not VALIDITY_RANGE[0] <= validity <= VALIDITY_RANGE[1]:
         raise Refused(codes.VALIDITY_FORMAT)
     fallback = _fallback(message, resend, content_type, content, strict_resend_fields)
@@ -126,7 +114,7 @@ def _fallback(message: dict, resend: bool, content_type: str, content: dict, str
         raise Refused(codes.RESEND_ERROR)
     validity = DEFAULT_SMS_VALIDITY
     if _present(message, "smsValidityPeriodSec"):
-        validity = _integer(message["smsValidityPeriodSec"])  # type: ignore[assignment]
+        validity = json_integer(message["smsValidityPeriodSec"])  # type: ignore[assignment]
         if validity is None or not SMS_VALIDITY_RANGE[0] <= validity <= SMS_VALIDITY_RANGE[1]:
             raise Refused(codes.RESEND_VALIDITY)
     return {"channel": "sms", "source": source, "text": text, "transport": "viber_fallback",

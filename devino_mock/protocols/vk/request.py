@@ -11,6 +11,7 @@ from typing import Callable
 
 from devino_mock.core.numbers import normalize
 from devino_mock.core.sending import SendRequest
+from devino_mock.protocols.values import json_integer
 
 PRIORITIES = {"low": "low", "medium": "medium", "normal": "medium", "high": "high", "realtime": "realtime"}
 ROUTES = {("vk",), ("ok",), ("ok", "vk"), ("vk", "ok")}  # vk.md §2.2
@@ -38,21 +39,8 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _integer(value: object) -> int | None:
-    """A JSON integer or a numeric string; None for anything else (booleans, fractions)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit() and value.strip().isascii():
-        return int(value.strip())
-    return None
-
-
 def _in_range(value: object, bounds: tuple[int, int]) -> int | None:
-    number = _integer(value)
+    number = json_integer(value)
     return number if number is not None and bounds[0] <= number <= bounds[1] else None
 
 
@@ -108,7 +96,7 @@ def parse_send(body: dict, subject_allowed: Callable[[str, str], bool]) -> SendR
     template_id = vk.get("templateId")
     if _blank(template_id):
         raise Invalid("text_not_specified")
-    template = _integer(template_id)
+    template = json_integer(template_id)
     data = vk.get("templateData")
     if template is None or template <= 0 or not isinstance(data, dict):
         raise Invalid("text_invalid")
