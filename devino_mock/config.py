@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 
@@ -30,3 +31,28 @@ class Settings:
     def ephemeral(cls, **overrides) -> "Settings":
         """Every listener on a free port: for tests and embedding."""
         return cls(**{"http_port": 0, "smpp_port": 0, "smtp_port": 0, "ftp_port": 0, **overrides})
+
+
+def settings_from_strings(values: dict[str, str], base: Settings | None = None) -> Settings:
+    """Settings from NAME=VALUE text (pytest options, ini values), each value converted to its
+    field's type; an unknown name or a value of the wrong kind is a ValueError naming it."""
+    settings = dataclasses.replace(base or Settings())
+    kinds = {field.name: str(field.type) for field in dataclasses.fields(Settings)}
+    for name, text in values.items():
+        key = name.strip().lower().replace("-", "_")
+        if key not in kinds:
+            raise ValueError(f"unknown setting {name!r} (known: {', '.join(sorted(kinds))})")
+        kind = kinds[key]
+        try:
+            if kind == "bool":
+                value: object = text.strip().lower() in ("1", "true", "yes", "on")
+            elif kind == "int":
+                value = int(text)
+            elif kind == "float":
+                value = float(text)
+            else:
+                value = text if text != "" else None
+        except ValueError:
+            raise ValueError(f"{name}: not a {kind}: {text!r}") from None
+        setattr(settings, key, value)
+    return settings

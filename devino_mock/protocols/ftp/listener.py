@@ -11,10 +11,16 @@ import logging
 import threading
 from pathlib import Path
 
-from pyftpdlib.authorizers import AuthenticationFailed
-from pyftpdlib.handlers import DTPHandler, FTPHandler
-from pyftpdlib.ioloop import IOLoop
-from pyftpdlib.servers import FTPServer
+import warnings
+
+with warnings.catch_warnings():
+    # pyftpdlib imports asyncore, deprecated on 3.11; the warning is the library's, and
+    # under `filterwarnings = error` it would stop a downstream suite that merely starts us.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pyftpdlib.authorizers import AuthenticationFailed
+    from pyftpdlib.handlers import DTPHandler, FTPHandler
+    from pyftpdlib.ioloop import IOLoop
+    from pyftpdlib.servers import FTPServer
 
 from devino_mock.core import errors
 from devino_mock.core.platform import ByLogin, Platform
