@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import json
 import logging
 import os
@@ -13,11 +14,20 @@ import urllib.request
 
 from devino_mock import __version__
 from devino_mock.config import Settings
-from devino_mock.protocols.ftp.listener import parse_port_range
-from devino_mock.server import Emulator, ListenerError
+
+# The emulator and its protocol libraries are imported only by `serve` (devino_mock.server):
+# `healthcheck`, `--help` and usage errors stay fast.
 
 ENV_PREFIX = "DEVINO_MOCK_"
 DEFAULTS = Settings()
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Read by the pytest plugin (pytest_plugin.py), not by the server; a shared CI environment
+# often sets them next to the server's own.
+PLUGIN_VARIABLES = ("URL", "WAIT", "PORTS", "RESET_EXTERNAL", "FIXTURES")
+# Libraries whose INFO lines drown the emulator's (spyne's registry, aiosmtpd's and
+# pyftpdlib's per-command lines); their DEBUG lines (spyne: hundreds at start-up) are never
+# the emulator's business. At --log-level DEBUG they show INFO, else WARNING.
+LIBRARY_LOGGERS = ("spyne", "mail.log", "pyftpdlib", "asyncio")
 
 
 def _env(name: str, default: object) -> object:
@@ -49,6 +59,8 @@ def _seconds(text: str) -> float:
 
 
 def _port_range(text: str) -> str:
+    from devino_mock.protocols.ftp.listener import parse_port_range
+
     try:
         parse_port_range(text)
     except ValueError as exc:
@@ -129,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fixtures", default=_env("fixtures", None),
                         help="JSON file with more accounts, rules and time zones (env DEVINO_MOCK_FIXTURES)")
     parser.add_argument("--log-level", default=_env("log_level", DEFAULTS.log_level),
-                        choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper,
+                        choices=LOG_LEVELS, type=str.upper,
                         help="log level on stderr (env DEVINO_MOCK_LOG_LEVEL, default %(default)s)")
     parser.add_argument("--email2sms-strict", action="store_true", default=_flag("email2sms_strict"),
                         help="answer an Email2SMS mail that cannot become SMS with '554 5.6.0 Email2SMS: <reason>' "
@@ -148,21 +160,45 @@ def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
         ftp = {"ftp_root": args.ftp_root, "ftp_poll_interval": _seconds(str(args.ftp_poll_interval)),
                "ftp_passive_ports": _port_range(args.ftp_passive_ports) if args.ftp_passive_ports else None,
                "ftp_masquerade_address": args.ftp_masquerade_address}
+        # argparse checks `choices` only on the command line, not on a default from the environment.
+        if args.log_level not in LOG_LEVELS:
+            raise argparse.ArgumentTypeError(f"invalid log level {args.log_level!r} "
+                                             f"(choose from {', '.join(LOG_LEVELS)}; env DEVINO_MOCK_LOG_LEVEL)")
     except argparse.ArgumentTypeError as exc:
-        parser.error(str(exc))
+        # Mostly a value from the environment: one line, no usage block (it would not show
+        # where the value came from anyway).
+        print(f"devino-mock: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level,
                                   email2sms_strict=args.email2sms_strict, **ftp, **smpp, **ports)
 
 
+def unknown_environment(environ: dict[str, str] | None = None) -> list[str]:
+    """DEVINO_MOCK_* variables nobody reads: usually a typo that silently changes nothing."""
+    environ = os.environ if environ is None else environ
+    known = {ENV_PREFIX + action.dest.upper() for action in build_parser()._actions}
+    known.update(ENV_PREFIX + name for name in PLUGIN_VARIABLES)
+    lines = []
+    for name in sorted(n for n in environ if n.startswith(ENV_PREFIX) and n not in known):
+        guess = difflib.get_close_matches(name, known, n=1)
+        lines.append(f"unknown environment variable {name} ignored" + (f" (did you mean {guess[0]}?)" if guess else ""))
+    return lines
+
+
 async def serve(settings: Settings) -> int:
-    emulator = Emulator(settings)
-    await emulator.start()
-    ports = " ".join(f"{name}={port}" for name, port in emulator.ports.items())
-    logging.getLogger("devino_mock").info("devino-mock %s ready on %s: %s", __version__, settings.host, ports)
+    # Signal handlers first: a SIGTERM or SIGINT that arrives while the listeners start, or
+    # right after the ready line, stops the emulator cleanly (exit 0) instead of killing it.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    from devino_mock.server import Emulator
+
+    emulator = Emulator(settings)
+    await emulator.start()
+    if not stop.is_set():  # asked to stop while starting: never claim to be ready
+        ports = " ".join(f"{name}={port}" for name, port in emulator.ports.items())
+        logging.getLogger("devino_mock").info("devino-mock %s ready on %s: %s", __version__, settings.host, ports)
     try:
         await stop.wait()
     finally:
@@ -183,17 +219,33 @@ def healthcheck(settings: Settings) -> int:
     return 0 if healthy else 1
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while importing or starting
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     command, settings = parse_settings(argv)
     if command == "healthcheck":
         return healthcheck(settings)
+    # Until the event loop's handlers take over in serve(), SIGTERM ends the start-up like
+    # Ctrl-C does: exit 0, no "killed by signal 15".
+    signal.signal(signal.SIGTERM, _interrupt)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if settings.log_level != "DEBUG":
-        # The libraries' own INFO lines (spyne's registry, aiosmtpd's per-connection log,
-        # pyftpdlib's banner) drown the emulator's; they stay available at DEBUG.
-        for name in ("spyne", "mail.log", "pyftpdlib"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+    library_level = logging.INFO if settings.log_level == "DEBUG" else logging.WARNING
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(max(library_level, logging.getLevelName(settings.log_level)))
+    for line in unknown_environment():
+        logging.getLogger("devino_mock").warning("%s", line)
+    from devino_mock.server import ListenerError
+
     try:
         return asyncio.run(serve(settings))
     except ListenerError as exc:

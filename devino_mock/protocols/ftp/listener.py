@@ -189,7 +189,9 @@ class FtpListener:
     def _serve(self) -> None:
         try:
             while not self._stop.is_set():
-                self._server.serve_forever(timeout=SERVE_SLICE, blocking=False, handle_exit=False)
+                # The IO loop itself, not serve_forever: that logs its ">>> starting FTP server"
+                # banner on every call, ten times a second at --log-level DEBUG.
+                self._server.ioloop.loop(SERVE_SLICE, blocking=False)
         except Exception:
             log.exception("the FTP server thread failed")
         finally:
