@@ -1,9 +1,40 @@
 """SOAP `SmsService.asmx` (SessionID) and `SmsServicev2.asmx` (login/password), soap.md.
 
 spyne runs inside the aiohttp event loop: an aiohttp handler drives spyne's HTTP pipeline
-directly (pipeline.py). The shim below must run before anything imports spyne."""
+directly (pipeline.py). spyne is imported, and the services built, on the first request to
+either path, not at start-up: its import is most of the emulator's start-up time, and most
+users of the emulator never call SOAP. spyne_compat (which makes spyne importable) runs
+first, as routes.py imports it before spyne."""
 
-from devino_mock.protocols.soap import spyne_compat  # noqa: F401  (first: makes spyne importable)
-from devino_mock.protocols.soap.routes import register  # noqa: E402
+from __future__ import annotations
 
-__all__ = ["register"]
+import warnings
+
+# The paths routes.SERVICES serves; a test checks the two agree.
+PATHS = ("/SmsService.asmx", "/SmsServicev2.asmx")
+
+
+def register(router, platform) -> None:
+    handlers: dict[str, object] = {}
+
+    def build() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # spyne's own, at import
+            from devino_mock.protocols.soap import spyne_compat  # noqa: F401
+            from devino_mock.protocols.soap.routes import SERVICES, AsmxService, make_handler
+        for spec in SERVICES:
+            handlers[spec.path.lower()] = make_handler(AsmxService(spec, platform))
+
+    def lazy(path: str):
+        async def handle(request):
+            if not handlers:
+                build()
+            return await handlers[path.lower()](request)
+
+        return handle
+
+    for path in PATHS:
+        router.add(path, lazy(path))
+
+
+__all__ = ["PATHS", "register"]
