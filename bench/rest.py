@@ -46,34 +46,35 @@ def add_bench_account(port: int) -> None:
     urllib.request.urlopen(request).close()
 
 
-def profile_send(requests: int) -> None:
-    """The send path in process: aiohttp's test server and client on one loop, cProfile on."""
-    import cProfile
+def profile_send(seconds: float, connections: int) -> None:
+    """cProfile of the emulator process while wrk drives Sms/Send; prints where the time goes."""
     import pstats
+    import tempfile
 
-    from aiohttp.test_utils import TestClient, TestServer
-
-    from devino_mock.config import Settings
-    from devino_mock.server import Emulator
-    from devino_mock.web import make_app
-
-    async def go() -> None:
-        emulator = Emulator(Settings.ephemeral())
-        emulator.platform  # the platform as the server builds it, with the bench account
-        async with TestClient(TestServer(make_app(emulator.router))) as client:
-            await client.post("/_mock/accounts", json={"login": "bench", "password": "bench1", "balance": "1000000000"})
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(requests):
-                async with client.post("/rest/v2/Sms/Send", data=FORM) as response:
-                    assert response.status == 200, await response.text()
-                    await response.read()
-            profiler.disable()
-        stats = pstats.Stats(profiler)
-        stats.sort_stats("tottime").print_stats(25)
-        stats.sort_stats("cumulative").print_stats("devino_mock", 30)
-
-    asyncio.run(go())
+    port = free_port()
+    out = os.path.join(tempfile.mkdtemp(prefix="devino-mock-profile-"), "send.pstats")
+    # Run with the repository root as the working directory and not bench/ on the path:
+    # bench/smpp.py would shadow the smpp.pdu3 package.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    process = subprocess.Popen([sys.executable, os.path.join(root, "bench", "profiled_server.py"),
+                                "--http-port", str(port), "--smpp-port", "0", "--smtp-port", "0", "--ftp-port", "0",
+                                "--log-level", "WARNING"], env={**os.environ, "PROFILE_OUT": out, "PYTHONSAFEPATH": "1"},
+                               cwd=root)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/_mock/health", time.monotonic() + 30)
+        add_bench_account(port)
+        rps = wrk.post_form(f"http://127.0.0.1:{port}/rest/v2/Sms/Send", FORM, connections, seconds)
+    finally:
+        process.terminate()
+        process.wait()
+    stats = pstats.Stats(out)
+    calls = next((cc for (file, _, name), (cc, *_rest) in stats.stats.items()
+                  if name == "send_sms" and file.endswith("platform.py")), 0)
+    print(f"profiled: {rps:,.0f} req/s under cProfile, {calls} sends; per send (µs, cumulative):")
+    for (file, line, name), (cc, nc, tt, ct, callers) in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
+        if ct * 1e6 / max(calls, 1) >= 4 and ("devino_mock" in file or "aiohttp" in file or "json" in file):
+            print(f"  {ct * 1e6 / max(calls, 1):7.1f}  {tt * 1e6 / max(calls, 1):7.1f} own  "
+                  f"{file.split('site-packages/')[-1].split('wt15/')[-1]}:{line}({name})")
 
 
 def main() -> None:
@@ -84,10 +85,13 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--python-client", action="store_true", help="also drive both with 32 aiohttp clients")
     parser.add_argument("--requests", type=int, default=6000, help="requests per --python-client round")
-    parser.add_argument("--profile", type=int, metavar="N", default=0, help="only profile N sends in process")
+    parser.add_argument("--profile", action="store_true", help="only profile the emulator under wrk (cProfile)")
     args = parser.parse_args()
     if args.profile:
-        profile_send(args.profile)
+        if not wrk.available():
+            print(wrk.INSTALL_HINT)
+            return
+        profile_send(args.seconds, args.connections)
         return
 
     starts = []

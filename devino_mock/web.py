@@ -4,6 +4,7 @@ trailing `/` ignored, as the real .NET services and their clients need."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Awaitable, Callable
@@ -16,6 +17,7 @@ _SLASHES = re.compile(r"/{2,}")
 MAX_BODY = 16 * 1024 * 1024
 
 
+@functools.lru_cache(maxsize=4096)  # clients repeat a handful of paths; bounded for the rest
 def normalize_path(path: str) -> str:
     path = _SLASHES.sub("/", path)
     if len(path) > 1:
