@@ -112,9 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
         "in one process. Every option also reads the environment variable DEVINO_MOCK_<NAME> "
         "(e.g. DEVINO_MOCK_HTTP_PORT); the command line wins.",
     )
-    parser.add_argument("command", nargs="?", default="serve", choices=("serve", "healthcheck"),
+    parser.add_argument("command", nargs="?", default="serve", choices=("serve", "healthcheck", "ca"),
                         help="serve (default) runs the emulator; healthcheck asks a running one for "
-                        "GET /_mock/health and exits 0 when it is healthy")
+                        "GET /_mock/health and exits 0 when it is healthy; ca prints the certificate of the "
+                        "local CA that signs the --tls certificate (made on first use, in --tls-dir)")
     parser.add_argument("--host", default=_env("host", DEFAULTS.host),
                         help="bind address (env DEVINO_MOCK_HOST, default %(default)s)")
     parser.add_argument("--http-port", type=_port, default=_env("http_port", DEFAULTS.http_port),
@@ -146,6 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--email2sms-strict", action="store_true", default=_flag("email2sms_strict"),
                         help="answer an Email2SMS mail that cannot become SMS with '554 5.6.0 Email2SMS: <reason>' "
                         "instead of 250 (env DEVINO_MOCK_EMAIL2SMS_STRICT=1; default off: Email2SMS documents no error reply)")
+    parser.add_argument("--tls", action="store_true", default=_flag("tls"),
+                        help="also serve HTTPS on --https-port, STARTTLS on the SMTP port and implicit TLS on "
+                        "--smtps-port, with a certificate for the real Devino host names signed by a local CA "
+                        "(env DEVINO_MOCK_TLS=1)")
+    parser.add_argument("--tls-dir", default=_env("tls_dir", None),
+                        help="folder for the local CA and the certificate (env DEVINO_MOCK_TLS_DIR; default: "
+                        "~/.cache/devino-mock/tls)")
+    parser.add_argument("--https-port", type=_port, default=_env("https_port", DEFAULTS.https_port),
+                        help="HTTPS port with --tls (env DEVINO_MOCK_HTTPS_PORT, default %(default)s; the real Viber API uses 444)")
+    parser.add_argument("--smtps-port", type=_port, default=_env("smtps_port", DEFAULTS.smtps_port),
+                        help="SMTP implicit-TLS port with --tls (env DEVINO_MOCK_SMTPS_PORT, default %(default)s; the real platform uses 465)")
     parser.add_argument("--version", action="version", version=f"devino-mock {__version__}")
     return parser
 
@@ -155,7 +167,8 @@ def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
     args = parser.parse_args(argv)
     # Environment values arrive as strings; run them through the same checks.
     try:
-        ports = {name: _port(str(getattr(args, name))) for name in ("http_port", "smpp_port", "smtp_port", "ftp_port")}
+        ports = {name: _port(str(getattr(args, name)))
+                 for name in ("http_port", "smpp_port", "smtp_port", "ftp_port", "https_port", "smtps_port")}
         smpp = {name: kind(str(getattr(args, name))) for name, kind, _ in SMPP_OPTIONS}
         ftp = {"ftp_root": args.ftp_root, "ftp_poll_interval": _seconds(str(args.ftp_poll_interval)),
                "ftp_passive_ports": _port_range(args.ftp_passive_ports) if args.ftp_passive_ports else None,
@@ -170,7 +183,8 @@ def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
         print(f"devino-mock: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level,
-                                  email2sms_strict=args.email2sms_strict, **ftp, **smpp, **ports)
+                                  email2sms_strict=args.email2sms_strict, tls=args.tls, tls_dir=args.tls_dir,
+                                  **ftp, **smpp, **ports)
 
 
 def unknown_environment(environ: dict[str, str] | None = None) -> list[str]:
@@ -234,6 +248,13 @@ def _main(argv: list[str] | None) -> int:
     command, settings = parse_settings(argv)
     if command == "healthcheck":
         return healthcheck(settings)
+    if command == "ca":
+        from devino_mock import tls
+
+        files = tls.ensure(settings.tls_dir)
+        sys.stdout.write(files.ca_cert.read_text())
+        print(f"devino-mock: CA certificate {files.ca_cert}", file=sys.stderr)
+        return 0
     # Until the event loop's handlers take over in serve(), SIGTERM ends the start-up like
     # Ctrl-C does: exit 0, no "killed by signal 15".
     signal.signal(signal.SIGTERM, _interrupt)

@@ -26,11 +26,16 @@ class Settings:
     ftp_passive_ports: str | None = None  # e.g. "60000-60099"; None: any free port
     ftp_masquerade_address: str | None = None  # address announced in PASV replies (Docker, NAT)
     email2sms_strict: bool = False  # answer an unusable Email2SMS mail with 554 instead of 250
+    tls: bool = False  # also serve HTTPS and SMTP over TLS (STARTTLS, implicit) with a local CA's certificate
+    tls_dir: str | None = None  # where the CA and the certificate live; None: the user's cache folder
+    https_port: int = 8443  # HTTPS, the same services as http_port (the real Viber API: 444)
+    smtps_port: int = 4465  # SMTP with implicit TLS (the real platform: 465); STARTTLS is on smtp_port
 
     @classmethod
     def ephemeral(cls, **overrides) -> "Settings":
         """Every listener on a free port: for tests and embedding."""
-        return cls(**{"http_port": 0, "smpp_port": 0, "smtp_port": 0, "ftp_port": 0, **overrides})
+        return cls(**{"http_port": 0, "smpp_port": 0, "smtp_port": 0, "ftp_port": 0, "https_port": 0,
+                      "smtps_port": 0, **overrides})
 
 
 def settings_from_strings(values: dict[str, str], base: Settings | None = None) -> Settings:

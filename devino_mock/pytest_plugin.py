@@ -26,7 +26,7 @@ from devino_mock.config import Settings, settings_from_strings
 
 DEFAULT_WAIT = 30.0
 HEALTH_POLL = 0.1  # seconds between two health checks while waiting for an external server
-SURFACES = ("http", "smpp", "smtp", "ftp")
+SURFACES = ("http", "https", "smpp", "smtp", "smtps", "ftp")
 
 
 class DevinoMock(MockClient):
