@@ -16,6 +16,7 @@ from devino_mock.core.platform import ByLogin, Platform, SmsRequest
 from devino_mock.core.text import segment
 from devino_mock.protocols.values import parse_datetime
 from devino_mock.protocols.xmlapi import codes
+from devino_mock.protocols.xmlapi.options import XmlOptions
 from devino_mock.protocols.xmlapi.document import (
     NotADocument, attributes, children, name, parse, render, render_error, text_of,
 )
@@ -56,8 +57,9 @@ def _instant(text: str | None) -> datetime | None:
 
 
 class XmlApi:
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform, options: XmlOptions | None = None) -> None:
         self.platform = platform
+        self.options = options or XmlOptions(platform)
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read() if request.method == "POST" else b""
@@ -97,6 +99,9 @@ class XmlApi:
         defaults: dict[str, str] = {}
         for element in children(section, "default"):
             defaults = {**attributes(element), **defaults}
+        options = self.options.of(credentials.login)
+        # With unique_ids: the client ids this account has used, this package's included.
+        used = set(self._client_ids(credentials.login)) if options.unique_ids else None
         out = []
         for element in children(section, "msg"):
             merged = {**defaults, **attributes(element)}
@@ -105,19 +110,26 @@ class XmlApi:
             if merged.get("id", "").strip():
                 reply["id"] = merged["id"].strip()
             try:
-                message = self._send_one(credentials, merged, text)
+                message = self._send_one(credentials, merged, text, used)
             except MessageRejected as exc:
                 count = segment(text).count if text else 1
                 out.append(({**reply, "sms_id": "0", "sms_count": str(count)}, str(exc.code)))
                 continue
-            out.append(({**reply, "sms_id": message.id, "sms_count": str(message.segments)}, str(self._xml_status(message))))
+            status = self._xml_status(message)
+            if status == codes.ACCEPTED:
+                status = options.success_code
+            out.append(({**reply, "sms_id": message.id, "sms_count": str(message.segments)}, str(status)))
         return out
 
-    def _send_one(self, credentials: ByLogin, attrs: dict[str, str], text: str) -> Message:
+    def _send_one(self, credentials: ByLogin, attrs: dict[str, str], text: str,
+                  used_ids: set[int] | None = None) -> Message:
         """The §5.3 order: id, sender, recipient, text, type/url; then the platform decides
-        account, billing and everything the other APIs share."""
+        account, billing and everything the other APIs share. `used_ids`: the account's client
+        ids when the uniqueness check is on (§5.3 item 2)."""
         client_id = attrs.get("id", "").strip()
         if client_id and _integer(client_id) is None:
+            raise MessageRejected(codes.ERR_ID)
+        if client_id and used_ids is not None and int(client_id) in used_ids:
             raise MessageRejected(codes.ERR_ID)
         sender = (attrs.get("sender") or "").strip()
         if not sender or len(sender) > MAX_SENDER:
@@ -149,6 +161,8 @@ class XmlApi:
             [message] = self.platform.send_sms(credentials, request)
         except errors.PlatformError as exc:
             raise MessageRejected(codes.send_error_code(exc)) from None
+        if client_id and used_ids is not None:
+            used_ids.add(int(client_id))
         return message
 
     def _xml_status(self, message: Message) -> int:
@@ -207,6 +221,8 @@ class XmlApi:
 
 
 def register(router: Router, platform: Platform) -> None:
-    api = XmlApi(platform)
+    options = XmlOptions(platform)
+    api = XmlApi(platform, options)
     router.add("/Send.ashx", api.handle)
     router.add("/Statistics.ashx", api.handle)
+    options.register(router)
