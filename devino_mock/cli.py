@@ -147,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--email2sms-strict", action="store_true", default=_flag("email2sms_strict"),
                         help="answer an Email2SMS mail that cannot become SMS with '554 5.6.0 Email2SMS: <reason>' "
                         "instead of 250 (env DEVINO_MOCK_EMAIL2SMS_STRICT=1; default off: Email2SMS documents no error reply)")
+    parser.add_argument("--soap-stats-inprogress", action="store_true", default=_flag("soap_stats_inprogress"),
+                        help="SOAP GetStatistics writes <InProgress>, as two documentation examples do, instead of "
+                        "the tables' <InProcess>, in the WSDL and the answers (env DEVINO_MOCK_SOAP_STATS_INPROGRESS=1)")
+    parser.add_argument("--soap-incoming-createdateutc", action="store_true", default=_flag("soap_incoming_createdateutc"),
+                        help="SOAP GetIncomingMessages writes <CreateDateUtc>, as two documentation examples do, instead "
+                        "of <CreatedDateUtc> (env DEVINO_MOCK_SOAP_INCOMING_CREATEDATEUTC=1)")
     parser.add_argument("--tls", action="store_true", default=_flag("tls"),
                         help="also serve HTTPS on --https-port, STARTTLS on the SMTP port and implicit TLS on "
                         "--smtps-port, with a certificate for the real Devino host names signed by a local CA "
@@ -184,6 +190,8 @@ def parse_settings(argv: list[str] | None = None) -> tuple[str, Settings]:
         raise SystemExit(2) from None
     return args.command, Settings(host=args.host, fixtures=args.fixtures, log_level=args.log_level,
                                   email2sms_strict=args.email2sms_strict, tls=args.tls, tls_dir=args.tls_dir,
+                                  soap_stats_inprogress=args.soap_stats_inprogress,
+                                  soap_incoming_createdateutc=args.soap_incoming_createdateutc,
                                   **ftp, **smpp, **ports)
 
 

@@ -26,6 +26,8 @@ class Settings:
     ftp_passive_ports: str | None = None  # e.g. "60000-60099"; None: any free port
     ftp_masquerade_address: str | None = None  # address announced in PASV replies (Docker, NAT)
     email2sms_strict: bool = False  # answer an unusable Email2SMS mail with 554 instead of 250
+    soap_stats_inprogress: bool = False  # GetStatistics writes <InProgress> (003/000 examples) instead of <InProcess>
+    soap_incoming_createdateutc: bool = False  # IncomingMessage writes <CreateDateUtc> (003/000) instead of <CreatedDateUtc>
     tls: bool = False  # also serve HTTPS and SMTP over TLS (STARTTLS, implicit) with a local CA's certificate
     tls_dir: str | None = None  # where the CA and the certificate live; None: the user's cache folder
     https_port: int = 8443  # HTTPS, the same services as http_port (the real Viber API: 444)

@@ -43,8 +43,9 @@ class Emulator:
         self._ticker: asyncio.Task | None = None
         self.tls_files = None  # tls.TlsFiles with --tls
         self.tls_context = None  # the server-side ssl.SSLContext with --tls
-        for surface in (rest, soap, xmlapi):
+        for surface in (rest, xmlapi):
             surface.register(self.router, self.platform)
+        soap.register(self.router, self.platform, self.settings)  # its spelling switches
         ControlApi(self.platform, lambda: dict(self.ports), self.reset_hooks).register(self.router)
 
     async def start(self) -> None:

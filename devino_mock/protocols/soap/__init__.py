@@ -14,8 +14,21 @@ import warnings
 PATHS = ("/SmsService.asmx", "/SmsServicev2.asmx")
 
 
-def register(router, platform) -> None:
+def spellings(settings) -> dict[str, str]:
+    """Element names the documentation spells two ways (soap.md §11 items 7 and 8): the
+    emulator writes the tables' spelling unless told to write the other one, in the WSDL and in
+    every answer alike (never both: zeep refuses an element its WSDL does not declare)."""
+    renames = {}
+    if getattr(settings, "soap_stats_inprogress", False):
+        renames["InProcess"] = "InProgress"
+    if getattr(settings, "soap_incoming_createdateutc", False):
+        renames["CreatedDateUtc"] = "CreateDateUtc"
+    return renames
+
+
+def register(router, platform, settings=None) -> None:
     handlers: dict[str, object] = {}
+    renames = spellings(settings)
 
     def build() -> None:
         with warnings.catch_warnings():
@@ -23,7 +36,7 @@ def register(router, platform) -> None:
             from devino_mock.protocols.soap import spyne_compat  # noqa: F401
             from devino_mock.protocols.soap.routes import SERVICES, AsmxService, make_handler
         for spec in SERVICES:
-            handlers[spec.path.lower()] = make_handler(AsmxService(spec, platform))
+            handlers[spec.path.lower()] = make_handler(AsmxService(spec, platform, renames))
 
     def lazy(path: str):
         async def handle(request):
