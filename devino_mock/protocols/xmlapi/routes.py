@@ -16,7 +16,8 @@ from devino_mock.core.platform import ByLogin, Platform, SmsRequest
 from devino_mock.core.text import segment
 from devino_mock.protocols.values import parse_datetime
 from devino_mock.protocols.xmlapi import codes
-from devino_mock.protocols.xmlapi.options import XmlOptions
+from devino_mock.protocols.per_account import PerAccount
+from devino_mock.protocols.xmlapi.options import AccountOptions, xml_options
 from devino_mock.protocols.xmlapi.document import (
     NotADocument, attributes, children, name, parse, render, render_error, text_of,
 )
@@ -57,9 +58,9 @@ def _instant(text: str | None) -> datetime | None:
 
 
 class XmlApi:
-    def __init__(self, platform: Platform, options: XmlOptions | None = None) -> None:
+    def __init__(self, platform: Platform, options: PerAccount[AccountOptions] | None = None) -> None:
         self.platform = platform
-        self.options = options or XmlOptions(platform)
+        self.options = options or xml_options(platform)
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read() if request.method == "POST" else b""
@@ -221,8 +222,8 @@ class XmlApi:
 
 
 def register(router: Router, platform: Platform) -> None:
-    options = XmlOptions(platform)
+    options = xml_options(platform)
     api = XmlApi(platform, options)
     router.add("/Send.ashx", api.handle)
     router.add("/Statistics.ashx", api.handle)
-    options.register(router)
+    options.register(router, "/_mock/xml/accounts")
