@@ -149,6 +149,7 @@ def test_a_flooding_client_does_not_starve_the_others(devino_mock):
         with contextlib.suppress(BlockingIOError):
             while chunk := flooder.sock.recv(1 << 20):
                 answered += len(chunk)
-    # Served in turns of 64 PDUs, the flood got a few hundred answers while the other session
-    # connected, bound, submitted and unbound; served greedily it got tens of thousands.
-    assert answered // 16 < 20_000
+    # Served in turns of 64 PDUs, the flood gets a few hundred answers (tens of thousands on a
+    # machine busy with other work) while the other session connects, binds, submits and
+    # unbinds; served greedily, every one of the 200,000 is answered before that session is.
+    assert answered // 16 < flood_pdus // 2
