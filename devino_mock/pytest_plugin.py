@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import time
-import urllib.error
-import urllib.request
 import warnings
 from urllib.parse import urlsplit
 
