@@ -20,8 +20,9 @@ VOLUME ["/data"]
 USER devino
 WORKDIR /home/devino
 
-# HTTP (REST, SOAP, XML, JSON APIs, /_mock/), SMPP, SMTP, FTP control, FTP passive data
-EXPOSE 8080 2775 2525 2121 30000-30009
+# HTTP (REST, SOAP, XML, JSON APIs, /_mock/), SMPP, SMTP, FTP control, FTP passive data;
+# with DEVINO_MOCK_TLS=1 also HTTPS and SMTP with implicit TLS
+EXPOSE 8080 2775 2525 2121 30000-30009 8443 4465
 
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 CMD ["devino-mock", "healthcheck"]
 

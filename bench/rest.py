@@ -1,10 +1,15 @@
-"""REST benchmarks for issue 2.
+"""REST benchmarks (issues 2 and 15).
 
-1. Start-up: process spawn -> first healthy GET /_mock/health (median of several runs).
-2. REST v2 Sms/Send requests per second with 32 concurrent clients, next to a bare aiohttp
-   handler returning a constant body, same machine, same run. The ratio is the tracked figure.
+1. Start-up: process spawn -> first healthy GET /_mock/health (median of several runs), with
+   every surface loaded.
+2. REST v2 Sms/Send requests per second, driven by wrk with 32 connections, next to a bare
+   aiohttp handler returning a constant body, same machine, same run, interleaved rounds. The
+   ratio is the tracked figure. Without wrk this part is skipped with a message.
+3. --python-client: the same load from 32 Python aiohttp clients (issue 2's figure; the client
+   saturates first and hides the difference).
+4. --profile: cProfile of the emulator's send path in-process (top functions by own time).
 
-    python bench/rest.py [--requests 6000] [--concurrency 32] [--starts 5]
+    python bench/rest.py [--seconds 5] [--connections 32] [--rounds 2] [--starts 5]
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ import sys
 import time
 import urllib.request
 
+import wrk
 from common import free_port, hammer, start_yardstick, wait_healthy
 
-
+FORM = {"Login": "bench", "Password": "bench1", "SourceAddress": "DEVINO", "DestinationAddress": "79161234567",
+        "Data": "Benchmark message"}
 
 def start_emulator() -> tuple[subprocess.Popen, int, float]:
     port = free_port()
@@ -32,12 +39,60 @@ def start_emulator() -> tuple[subprocess.Popen, int, float]:
     return process, port, time.monotonic() - began
 
 
+def add_bench_account(port: int) -> None:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/_mock/accounts", method="POST",
+                                     data=json.dumps({"login": "bench", "password": "bench1",
+                                                      "balance": "1000000000"}).encode())
+    urllib.request.urlopen(request).close()
+
+
+def profile_send(seconds: float, connections: int) -> None:
+    """cProfile of the emulator process while wrk drives Sms/Send; prints where the time goes."""
+    import pstats
+    import tempfile
+
+    port = free_port()
+    out = os.path.join(tempfile.mkdtemp(prefix="devino-mock-profile-"), "send.pstats")
+    # Run with the repository root as the working directory and not bench/ on the path:
+    # bench/smpp.py would shadow the smpp.pdu3 package.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    process = subprocess.Popen([sys.executable, os.path.join(root, "bench", "profiled_server.py"),
+                                "--http-port", str(port), "--smpp-port", "0", "--smtp-port", "0", "--ftp-port", "0",
+                                "--log-level", "WARNING"], env={**os.environ, "PROFILE_OUT": out, "PYTHONSAFEPATH": "1"},
+                               cwd=root)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/_mock/health", time.monotonic() + 30)
+        add_bench_account(port)
+        rps = wrk.post_form(f"http://127.0.0.1:{port}/rest/v2/Sms/Send", FORM, connections, seconds)
+    finally:
+        process.terminate()
+        process.wait()
+    stats = pstats.Stats(out)
+    calls = next((cc for (file, _, name), (cc, *_rest) in stats.stats.items()
+                  if name == "send_sms" and file.endswith("platform.py")), 0)
+    print(f"profiled: {rps:,.0f} req/s under cProfile, {calls} sends; per send (µs, cumulative):")
+    for (file, line, name), (cc, nc, tt, ct, callers) in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
+        if ct * 1e6 / max(calls, 1) >= 4 and ("devino_mock" in file or "aiohttp" in file or "json" in file):
+            print(f"  {ct * 1e6 / max(calls, 1):7.1f}  {tt * 1e6 / max(calls, 1):7.1f} own  "
+                  f"{file.split('site-packages/')[-1].split('wt15/')[-1]}:{line}({name})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=6000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of one wrk round")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--python-client", action="store_true", help="also drive both with 32 aiohttp clients")
+    parser.add_argument("--requests", type=int, default=6000, help="requests per --python-client round")
+    parser.add_argument("--profile", action="store_true", help="only profile the emulator under wrk (cProfile)")
     args = parser.parse_args()
+    if args.profile:
+        if not wrk.available():
+            print(wrk.INSTALL_HINT)
+            return
+        profile_send(args.seconds, args.connections)
+        return
 
     starts = []
     for _ in range(args.starts):
@@ -45,33 +100,41 @@ def main() -> None:
         starts.append(took)
         process.terminate()
         process.wait()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(f"start-up to healthy /_mock/health: median {statistics.median(starts) * 1000:.0f} ms "
+          f"(min {min(starts) * 1000:.0f}, max {max(starts) * 1000:.0f}, {len(starts)} runs)")
 
     emulator, port, _ = start_emulator()
     bare, bare_port = start_yardstick("bare_server.py")
     try:
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/_mock/accounts", method="POST",
-                                         data=json.dumps({"login": "bench", "password": "bench1", "balance": "100000000"}).encode())
-        urllib.request.urlopen(request).close()
-        form = {"Login": "bench", "Password": "bench1", "SourceAddress": "DEVINO", "DestinationAddress": "79161234567", "Data": "Benchmark message"}
+        add_bench_account(port)
         send_url = f"http://127.0.0.1:{port}/rest/v2/Sms/Send"
         bare_url = f"http://127.0.0.1:{bare_port}/rest/v2/Sms/Send"
-        rounds = []
-        for _ in range(2):  # interleaved, so drift in machine load hits both sides
-            rounds.append((asyncio.run(hammer(send_url, args.requests, args.concurrency, b'["', data=form)),
-                           asyncio.run(hammer(bare_url, args.requests, args.concurrency, b'["', data=form))))
+        if wrk.available():
+            rounds = []
+            for _ in range(args.rounds):  # interleaved, so drift in machine load hits both sides
+                rounds.append((wrk.post_form(send_url, FORM, args.connections, args.seconds),
+                               wrk.post_form(bare_url, FORM, args.connections, args.seconds)))
+            emu_rps, bare_rps = max(r[0] for r in rounds), max(r[1] for r in rounds)
+            print(f"wrk, {args.connections} connections, {args.rounds} x {args.seconds:g} s rounds (best of each):")
+            print(f"  REST v2 Sms/Send:              {emu_rps:,.0f} req/s  {[round(r[0]) for r in rounds]}")
+            print(f"  bare aiohttp constant handler: {bare_rps:,.0f} req/s  {[round(r[1]) for r in rounds]}")
+            print(f"  ratio emulator / bare: {emu_rps / bare_rps:.2f}")
+        else:
+            print(wrk.INSTALL_HINT)
+        if args.python_client:
+            rounds = []
+            for _ in range(args.rounds):
+                rounds.append((asyncio.run(hammer(send_url, args.requests, args.connections, b'["', data=FORM)),
+                               asyncio.run(hammer(bare_url, args.requests, args.connections, b'["', data=FORM))))
+            emu_rps, bare_rps = max(r[0] for r in rounds), max(r[1] for r in rounds)
+            print(f"python aiohttp client, {args.connections} concurrent: Sms/Send {emu_rps:,.0f} req/s, "
+                  f"bare {bare_rps:,.0f} req/s, ratio {emu_rps / bare_rps:.2f}")
     finally:
         emulator.terminate()
         bare.terminate()
         emulator.wait()
         bare.wait()
-    emu_rps = max(r[0] for r in rounds)
-    bare_rps = max(r[1] for r in rounds)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
-    print(f"start-up to healthy /_mock/health: median {statistics.median(starts) * 1000:.0f} ms "
-          f"(min {min(starts) * 1000:.0f}, max {max(starts) * 1000:.0f}, {len(starts)} runs)")
-    print(f"REST v2 Sms/Send, {args.concurrency} concurrent, {args.requests} requests: {emu_rps:,.0f} req/s")
-    print(f"bare aiohttp constant handler, same load:          {bare_rps:,.0f} req/s")
-    print(f"ratio emulator / bare: {emu_rps / bare_rps:.2f}")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,7 @@ pytest plugin and against one started separately (a container, another machine).
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 
@@ -23,6 +21,12 @@ class MockClient:
         self.timeout = timeout
 
     def _call(self, method: str, path: str, body: dict | None = None, query: dict | None = None) -> Any:
+        # Imported here: the pytest plugin imports this module into every test session of every
+        # project that has devino-mock installed, and urllib.request (with ssl, http.client) is
+        # most of its import time.
+        import urllib.error
+        import urllib.request
+
         url = f"{self.base_url}/_mock/{path}"
         if query:
             clean = {k: v for k, v in query.items() if v is not None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 
@@ -27,8 +28,40 @@ class Settings:
     email2sms_strict: bool = False  # answer an unusable Email2SMS mail with 554 instead of 250
     data_dir: str | None = None  # keep the whole state in SQLite there; None: in memory
     max_messages: int | None = None  # cap of the journal (oldest dropped first); None: no cap
+    soap_stats_inprogress: bool = False  # GetStatistics writes <InProgress> (003/000 examples) instead of <InProcess>
+    soap_incoming_createdateutc: bool = False  # IncomingMessage writes <CreateDateUtc> (003/000) instead of <CreatedDateUtc>
+    tls: bool = False  # also serve HTTPS and SMTP over TLS (STARTTLS, implicit) with a local CA's certificate
+    tls_dir: str | None = None  # where the CA and the certificate live; None: the user's cache folder
+    https_port: int = 8443  # HTTPS, the same services as http_port (the real Viber API: 444)
+    smtps_port: int = 4465  # SMTP with implicit TLS (the real platform: 465); STARTTLS is on smtp_port
 
     @classmethod
     def ephemeral(cls, **overrides) -> "Settings":
         """Every listener on a free port: for tests and embedding."""
-        return cls(**{"http_port": 0, "smpp_port": 0, "smtp_port": 0, "ftp_port": 0, **overrides})
+        return cls(**{"http_port": 0, "smpp_port": 0, "smtp_port": 0, "ftp_port": 0, "https_port": 0,
+                      "smtps_port": 0, **overrides})
+
+
+def settings_from_strings(values: dict[str, str], base: Settings | None = None) -> Settings:
+    """Settings from NAME=VALUE text (pytest options, ini values), each value converted to its
+    field's type; an unknown name or a value of the wrong kind is a ValueError naming it."""
+    settings = dataclasses.replace(base or Settings())
+    kinds = {field.name: str(field.type) for field in dataclasses.fields(Settings)}
+    for name, text in values.items():
+        key = name.strip().lower().replace("-", "_")
+        if key not in kinds:
+            raise ValueError(f"unknown setting {name!r} (known: {', '.join(sorted(kinds))})")
+        kind = kinds[key]
+        try:
+            if kind == "bool":
+                value: object = text.strip().lower() in ("1", "true", "yes", "on")
+            elif kind.startswith("int"):  # int, or int | None
+                value = int(text) if text.strip() or kind == "int" else None
+            elif kind == "float":
+                value = float(text)
+            else:
+                value = text if text != "" else None
+        except ValueError:
+            raise ValueError(f"{name}: not a {kind}: {text!r}") from None
+        setattr(settings, key, value)
+    return settings

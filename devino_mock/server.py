@@ -65,8 +65,13 @@ class Emulator:
         self._listeners: list = []
         self._ticker: asyncio.Task | None = None
         self._sender = HttpSender()
+        self.tls_files = None  # tls.TlsFiles with --tls
+        self.tls_context = None  # the server-side ssl.SSLContext with --tls
         for name, surface in HTTP_SURFACES:
-            surface.register(self.router.for_surface(name), self.platform)
+            if surface is soap:  # the SOAP spelling switches are settings
+                soap.register(self.router.for_surface(name), self.platform, self.settings)
+            else:
+                surface.register(self.router.for_surface(name), self.platform)
         self.changes = Changes()
         self.events = EventHub(self.platform, self.changes)
         self.watch = Watch(self.platform, self.surfaces, self.changes.notify)
@@ -129,11 +134,21 @@ class Emulator:
             site = web.TCPSite(self._runner, s.host, s.http_port, reuse_address=True)
             await self._bind("http", s.http_port, site.start())
             self.ports["http"] = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            if s.tls:  # the same services over HTTPS, and TLS for SMTP (tls.py)
+                from devino_mock import tls
+
+                self.tls_files = tls.ensure(s.tls_dir)
+                self.tls_context = self.tls_files.server_context()
+                secure = web.TCPSite(self._runner, s.host, s.https_port, ssl_context=self.tls_context, reuse_address=True)
+                await self._bind("https", s.https_port, secure.start())
+                self.ports["https"] = secure._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             for name, module in SOCKET_LISTENERS:
                 port = getattr(s, f"{name}_port")
                 listener = await self._bind(name, port, module.start(self, s.host, port))
                 self._listeners.append(listener)
                 self.ports[name] = listener.port
+                if getattr(listener, "tls_port", None):
+                    self.ports[f"{name}s"] = listener.tls_port
         except BaseException:
             await self.stop()
             raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import logging
 import re
 from typing import Awaitable, Callable, NamedTuple
@@ -29,6 +30,7 @@ class Route(NamedTuple):
     surface: str  # the transport name of mock-interface.md §4 ("rest", "soap_v2", …), or "control"
 
 
+@functools.lru_cache(maxsize=4096)  # clients repeat a handful of paths; bounded for the rest
 def normalize_path(path: str) -> str:
     path = _SLASHES.sub("/", path)
     if len(path) > 1:

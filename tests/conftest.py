@@ -12,24 +12,25 @@ import pytest
 import requests
 
 from devino_mock.config import Settings
+from devino_mock.pytest_plugin import EmulatorAddress, wait_for_external
+from devino_mock.pytest_plugin import _setting as plugin_setting
 from devino_mock.server import BackgroundEmulator
 
 
 @pytest.fixture(scope="session", params=["memory", "sqlite"])
 def devino_mock_server(request: pytest.FixtureRequest):
     """(base_url, ports) of an emulator with the in-memory store, then one with SQLite."""
-    external = request.config.getoption("--devino-mock-url")
-    if external:
+    external = plugin_setting(request.config, "url")
+    if external:  # this suite against a server started elsewhere: the store it was started with
         if request.param == "sqlite":
             pytest.skip("an external server has the store it was started with")
-        from devino_mock.client import MockClient
-
-        yield external.rstrip("/"), MockClient(external).health()["ports"]
+        health = wait_for_external(str(external), 30.0)
+        yield EmulatorAddress(str(external).rstrip("/"), health["ports"], started=False)
         return
     data_dir = tempfile.mkdtemp(prefix="devino-mock-test-") if request.param == "sqlite" else None
     try:
         with BackgroundEmulator(Settings.ephemeral(data_dir=data_dir)) as emulator:
-            yield emulator.base_url, emulator.ports
+            yield EmulatorAddress(emulator.base_url, emulator.ports, started=True)
     finally:
         if data_dir:
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -216,6 +216,16 @@ def test_incoming_missing_dates_is_code_9(rest, session_id):
     assert "parameter 'minDateUtc'" in response.json()["Desc"]
 
 
+def test_incoming_missing_max_date_on_v2_is_the_documented_text(rest):
+    now = iso(datetime.now(timezone.utc))
+    response = requests.get(f"{rest}/v2/Sms/In", params={"Login": "test_login", "Password": "test123", "minDateUTC": now})
+    assert (response.status_code, response.json()) == (500, {"Code": 9, "Desc": (
+        "The parameters dictionary contains a null entry for parameter 'maxDateUtc' of non-nullable type 'DateTime' "
+        "for method 'System.Web.Mvc.ActionResult In(System.String, DateTime, DateTime)' in "
+        "'RestService.Controllers.SmsController'. An optional parameter must be a reference type, a nullable type, "
+        "or be declared as an optional parameter. Parameter name: parameters")})
+
+
 def test_incoming_invalid_periods(rest, session_id):
     now = datetime.now(timezone.utc)
     backwards = {"minDateUTC": iso(now), "maxDateUTC": iso(now - timedelta(hours=1))}

@@ -357,3 +357,22 @@ def test_reset_forgets_recorded_mails(devino_mock):
     assert len(devino_mock.mails()) == 1
     devino_mock.reset()
     assert devino_mock.mails() == []
+
+
+FIELDS = "UserLogin=test_login\nPassword=test123\nSourceAddress=My Bank\nPhoneNumber=+79161234567\n"
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(f"{START} {FIELDS}Код 4821 {END}", id="on-the-field-and-text-lines"),
+    pytest.param(f"==||НАЧАЛО ТЕКСТА||==\n{FIELDS}Код 4821\n==||конец текста||==\n", id="no-spaces-any-case"),
+    pytest.param(f"  ==|  | НАЧАЛО  ТЕКСТА ||==\n{FIELDS}Код 4821\n  ==||   КОНЕЦ ТЕКСТА ||====\n", id="extra-spaces"),
+    pytest.param(f"Добрый день!\n\n{START}\n{FIELDS}\nКод 4821\n{END}\n-- \nИван\n> {START}", id="greeting-and-signature"),
+    pytest.param(f"{FIELDS}{START}\nКод 4821\n{END}\n", id="start-marker-between-fields-and-text"),
+    pytest.param(f"{FIELDS}Код 4821{END}", id="end-marker-glued-to-the-text"),
+])
+def test_markers_wherever_a_person_puts_them(devino_mock, body):
+    assert send(devino_mock, mail(body)) == (250, b"OK")
+    record = only_mail(devino_mock)
+    assert record["outcome"] == "accepted", record
+    [sms] = devino_mock.messages()
+    assert (sms["source"], sms["destination"], sms["text"]) == ("My Bank", "79161234567", "Код 4821")

@@ -12,10 +12,16 @@ import threading
 import time
 from pathlib import Path
 
-from pyftpdlib.authorizers import AuthenticationFailed
-from pyftpdlib.handlers import DTPHandler, FTPHandler
-from pyftpdlib.ioloop import IOLoop
-from pyftpdlib.servers import FTPServer
+import warnings
+
+with warnings.catch_warnings():
+    # pyftpdlib imports asyncore, deprecated on 3.11; the warning is the library's, and
+    # under `filterwarnings = error` it would stop a downstream suite that merely starts us.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pyftpdlib.authorizers import AuthenticationFailed
+    from pyftpdlib.handlers import DTPHandler, FTPHandler
+    from pyftpdlib.ioloop import IOLoop
+    from pyftpdlib.servers import FTPServer
 
 from devino_mock.control.watch import Exchange
 from devino_mock.core import errors
@@ -241,7 +247,9 @@ class FtpListener:
     def _serve(self) -> None:
         try:
             while not self._stop.is_set():
-                self._server.serve_forever(timeout=SERVE_SLICE, blocking=False, handle_exit=False)
+                # The IO loop itself, not serve_forever: that logs its ">>> starting FTP server"
+                # banner on every call, ten times a second at --log-level DEBUG.
+                self._server.ioloop.loop(SERVE_SLICE, blocking=False)
         except Exception:
             log.exception("the FTP server thread failed")
         finally:

@@ -55,7 +55,10 @@ _NULL_DATETIME = (
 
 
 def null_datetime(param: str, action: str, v2: bool) -> tuple[int, int, str]:
-    credentials = "System.String, System.String" if v2 else "System.String"
+    # The documentation prints Sms/In's text with one string (the v1 signature) in the v2
+    # chapter too (001_80a28bca441860d4.txt:2234-2242), and clients compare it verbatim; v2
+    # Statistics has no printed text, so it keeps the signature its two strings would give.
+    credentials = "System.String, System.String" if v2 and action != "In" else "System.String"
     return 9, 500, _NULL_DATETIME.format(param=param, action=action, signature=f"{credentials}, DateTime, DateTime")
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -42,7 +43,14 @@ def _default(value: object) -> object:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+_PLAIN_ID = re.compile(r"[0-9A-Za-z+\-]+")
+
+
 def body(payload: object) -> str:
+    if type(payload) is list and all(type(item) is str and _PLAIN_ID.fullmatch(item) for item in payload):
+        # The answer to every send: a list of message ids, which need no escaping. json.dumps
+        # with `default=` was a fifth of the REST layer's own time per send.
+        return '["' + '","'.join(payload) + '"]' if payload else "[]"
     # `\/` is a valid JSON escape of `/`: writing it everywhere gives the `"\/Date(…)\/"`
     # form clients parse with regexes, and leaves every other string's value unchanged.
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_default)

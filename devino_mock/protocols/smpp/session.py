@@ -304,7 +304,7 @@ class SmppSession(asyncio.Protocol):
         self._respond(answer, sequence, st.ESME_ROK, **self.smsc.query(self, pdu.params))
 
     def _take_token(self) -> None:
-        if not self.throttle.take():
+        if not (self.throttle.take() and self.smsc.account_token(self.login)):
             raise SmppError(st.ESME_RTHROTTLED)
 
     # --- outbound --------------------------------------------------------------------

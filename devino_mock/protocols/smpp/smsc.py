@@ -16,6 +16,7 @@ from devino_mock.core.events import Event, IncomingReceived, StatusChanged
 from devino_mock.core.channels import SMS, sms
 from devino_mock.core.records import Message
 from devino_mock.core.platform import ByAccount, Platform, SmsRequest
+from devino_mock.protocols.per_account import PerAccount
 from devino_mock.protocols.smpp import receipts, submit, times
 from devino_mock.protocols.smpp import status as st
 from devino_mock.protocols.smpp.coding import BINARY, alphabet, decode_parts, encode_outgoing, split_binary
@@ -23,6 +24,7 @@ from devino_mock.protocols.smpp.delivery import Delivery, Dispatcher
 from devino_mock.protocols.smpp.reassembly import Part, PendingMessage, Reassembler
 from devino_mock.protocols.smpp.session import RECEIVERS, SmppSession
 from devino_mock.protocols.smpp.status import SmppError
+from devino_mock.protocols.smpp.options import AccountOptions, smpp_options
 from devino_mock.protocols.smpp.throttle import TokenBucket
 
 if TYPE_CHECKING:
@@ -39,10 +41,12 @@ SMPP_PASSWORD_MAX = 8  # octets; clients such as smpplib cut longer passwords (s
 class Smsc:
     system_id = SYSTEM_ID
 
-    def __init__(self, platform: Platform, settings: Settings) -> None:
+    def __init__(self, platform: Platform, settings: Settings, options: PerAccount[AccountOptions] | None = None) -> None:
         self.platform = platform
         self.settings = settings
         self.watch = None  # the emulator's faults and request journal (control/watch.py), when served
+        self.options = options or smpp_options(platform)
+        self._account_throttles: dict[str, TokenBucket] = {}  # per-account rates (options.throttle)
         self.loop = asyncio.get_running_loop()
         self.sessions: dict[str, list[SmppSession]] = {}
         self.connections: set[SmppSession] = set()
@@ -64,6 +68,7 @@ class Smsc:
         long messages are forgotten. Bound sessions stay bound."""
         self.dispatcher.clear()
         self.reassembler.clear()
+        self._account_throttles.clear()
         for session in self.connections:
             session.outstanding.clear()
 
@@ -75,6 +80,16 @@ class Smsc:
 
     def new_throttle(self) -> TokenBucket:
         return TokenBucket(self.settings.smpp_throttle, self.platform.clock)
+
+    def account_token(self, login: str | None) -> bool:
+        """One submit from the account's own rate, if support set one (shared by its sessions)."""
+        rate = self.options.of(login).throttle
+        if rate <= 0 or login is None:
+            return True
+        bucket = self._account_throttles.get(login)
+        if bucket is None or bucket.rate != rate:
+            bucket = self._account_throttles[login] = TokenBucket(rate, self.platform.clock)
+        return bucket.take()
 
     # --- sessions ------------------------------------------------------------------
 
@@ -92,8 +107,11 @@ class Smsc:
                 raise SmppError(st.ESME_RINVPASWD, f"wrong password for {login!r}") from None
         if not account.enabled:
             raise SmppError(st.ESME_RBINDFAIL, f"{login!r} is disabled")
+        options = self.options.of(login)
+        if not options.enabled:
+            raise SmppError(st.ESME_RBINDFAIL, f"SMPP is not enabled for {login!r}")
         bound = self.sessions.setdefault(login, [])
-        if len(bound) >= self.settings.smpp_max_sessions:
+        if len(bound) >= (options.max_sessions or self.settings.smpp_max_sessions):
             raise SmppError(st.ESME_RBINDFAIL, f"{login!r} has {len(bound)} sessions")
         bound.append(session)
         return login

@@ -3,6 +3,7 @@ uses, and the order (credentials, sender, numbers, text) it carries."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from devino_mock.protocols.smtp.mime import Mail
@@ -84,20 +85,38 @@ def _addon(body: str) -> Order:
                       "StartWithPoint;login;password;mobilenumber;sourceaddress;text of message;EndWithPoint")
 
 
-def _is_marker(line: str, marker: str) -> bool:
-    return " ".join(line.split()).casefold() == marker.casefold()
+def _marker_pattern(marker: str) -> re.Pattern[str]:
+    # `==|| НАЧАЛО ТЕКСТА ||==` as people type it: any spacing (or none) between the parts, any
+    # letter case, anywhere in a line — alone, before the first field, after the text.
+    words = marker.strip("=| ").split()
+    bars = r"\s*\|\s*\|\s*"
+    return re.compile(r"=+" + bars + r"\s+".join(map(re.escape, words)) + bars + r"=+", re.IGNORECASE)
+
+
+START_PATTERN = _marker_pattern(START_MARKER)
+END_PATTERN = _marker_pattern(END_MARKER)
+FIELD_LINE = re.compile(r"^\s*(userlogin|password|sourceaddress|phonenumber)\s*=", re.IGNORECASE | re.MULTILINE)
+
+
+def _between_markers(body: str) -> str:
+    """The part of the body the template is in. Both markers are optional (the documented
+    example has only the end one). Before the start marker: a greeting, dropped — unless the
+    fields are there and only the text follows the marker, as some people write it."""
+    start = START_PATTERN.search(body)
+    if start:
+        before, body = body[:start.start()], body[start.end():]
+        if FIELD_LINE.search(before):
+            body = before + "\n" + body
+    end = END_PATTERN.search(body)
+    if end:
+        body = body[:end.start()]  # after it: a signature, a quoted reply
+    return body
 
 
 def _template(body: str) -> Order:
-    """Key=Value lines (any order, blank lines between), then the text. Both markers are
-    optional: the documented example has only the end marker (A.2)."""
-    lines = body.split("\n")
-    starts = [i for i, line in enumerate(lines) if _is_marker(line, START_MARKER)]
-    if starts:
-        lines = lines[starts[0] + 1:]
-    ends = [i for i, line in enumerate(lines) if _is_marker(line, END_MARKER)]
-    if ends:
-        lines = lines[:ends[0]]
+    """Key=Value lines (any order, blank lines between), then the text, between the optional
+    markers (A.2)."""
+    lines = _between_markers(body).split("\n")
     values: dict[str, str] = {}
     index = 0  # where the text begins: the first line that is neither blank nor a new field
     while index < len(lines):

@@ -11,7 +11,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from devino_mock.core.addresses import normalize_email
 from devino_mock.core.errors import PlatformError
 from devino_mock.core.platform import ByAccount, ByLogin, EmailRequest, Platform, SmsRequest
+from devino_mock.protocols.per_account import PerAccount
 from devino_mock.protocols.smtp import errors as replies
+from devino_mock.protocols.smtp.options import AccountOptions, smtp_options
 from devino_mock.protocols.smtp.email2sms import MAX_NUMBERS, FormatError, is_service_address, read_order
 from devino_mock.protocols.smtp.mime import Mail, UnreadableMail, extension, read_mail
 
@@ -25,9 +27,23 @@ OK = "250 OK"
 
 
 class MailHandler:
-    def __init__(self, platform: Platform, strict_email2sms: bool = False) -> None:
+    def __init__(self, platform: Platform, strict_email2sms: bool = False,
+                 options: PerAccount[AccountOptions] | None = None) -> None:
         self.platform = platform
         self.strict_email2sms = strict_email2sms
+        self.options = options or smtp_options(platform)
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          mail_options: list[str]) -> str:
+        # The e-mail API's IP allow-list (B.2), checked where the spec puts it: at MAIL FROM of
+        # an authenticated session. Email2SMS (no AUTH) is ordinary Internet mail: no list.
+        login = session.auth_data if session.authenticated else None
+        if isinstance(login, str) and not self.options.of(login).ip_allowed(session.peer[0] if session.peer else None):
+            log.info("SMTP MAIL from %s refused: not on %s's IP allow-list", session.peer, login)
+            return replies.api_failure(replies.MUST_AUTHENTICATE)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return OK
 
     # --- SMTP AUTH (PLAIN, LOGIN) ----------------------------------------------------
 
@@ -142,11 +158,18 @@ class MailHandler:
         extra = {"html": mail.html} if mail.html is not None and mail.text is not None else {}
         if mail.text is None and mail.html is not None:
             extra["content_type"] = "text/html"
+        filtered = self.options.of(login).filtered(destination)
+        if filtered:
+            details["warnings"].append(f"{destination} is on the account's {filtered} list: filtered out, not sent")
         try:
             message = self.platform.send_email(
                 ByAccount(login), EmailRequest(source, destination, mail.subject, body, TRANSPORT, extra))
         except PlatformError as exc:
             return self._api_rejected(details, exc, replies.api_text(exc, source, destination), login)
+        if filtered:
+            # The platform takes the mail and filters the address itself (B.1): the client gets
+            # its id, the journal shows the mail never went out.
+            self.platform.set_status(message.id, "Rejected")  # type: ignore[arg-type]
         self.platform.record_submission(TRANSPORT, "email", details, login=login, messages=[message])
         return f"{OK} {message.id}"
 

@@ -9,6 +9,9 @@ import weakref
 from aiosmtpd.smtp import SMTP, Session
 
 from devino_mock.protocols.smtp.handler import MailHandler
+from devino_mock.protocols.smtp.options import smtp_options
+
+_options: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 
 HOSTNAME = "integrationapi.net"  # given, so aiosmtpd does not ask DNS for the FQDN per connection
 IDENT = "devino-mock ESMTP"
@@ -61,10 +64,14 @@ class WatchedHandler(MailHandler):
 
 
 class SmtpListener:
-    def __init__(self, server: asyncio.AbstractServer, sessions: weakref.WeakSet) -> None:
+    def __init__(self, server: asyncio.AbstractServer, sessions: weakref.WeakSet,
+                 tls_server: asyncio.AbstractServer | None = None) -> None:
         self._server = server
+        self._tls_server = tls_server
         self._sessions = sessions
         self.port: int = server.sockets[0].getsockname()[1]
+        # With --tls: the implicit-TLS port (the real platform's 465); reported as "smtps".
+        self.tls_port: int | None = tls_server.sockets[0].getsockname()[1] if tls_server else None
 
     def forget_logins(self) -> None:
         """POST /_mock/reset forgets every session: open connections must AUTH again."""
@@ -74,38 +81,61 @@ class SmtpListener:
                 protocol.session.auth_data = None
 
     async def close(self) -> None:
-        self._server.close()
+        servers = [self._server, *([self._tls_server] if self._tls_server else [])]
+        for server in servers:
+            server.close()
         for protocol in list(self._sessions):
             if protocol.transport is not None:
                 protocol.transport.close()
-        await self._server.wait_closed()
+        for server in servers:
+            await server.wait_closed()
 
 
 async def start(emulator, host: str, port: int) -> SmtpListener:
     loop = asyncio.get_running_loop()
     if logging.getLogger("devino_mock").getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
-    handler = WatchedHandler(emulator.platform, emulator.watch, strict_email2sms=emulator.settings.email2sms_strict)
+    options = _options.get(emulator.router)
+    if options is None:  # one route per router, however often the listener starts
+        options = _options[emulator.router] = smtp_options(emulator.platform)
+        options.register(emulator.router, "/_mock/smtp/accounts")
+    handler = WatchedHandler(emulator.platform, emulator.watch, strict_email2sms=emulator.settings.email2sms_strict,
+                             options=options)
     sessions: weakref.WeakSet = weakref.WeakSet()
 
-    def connection() -> BoundedSMTP:
+    tls_context = getattr(emulator, "tls_context", None)
+
+    def connection(starttls: bool = True) -> BoundedSMTP:
         protocol = BoundedSMTP(
             handler,
             data_size_limit=MAX_MAIL_BYTES,
             hostname=HOSTNAME,
             ident=IDENT,
             timeout=IDLE_TIMEOUT,
-            # One port serves Email2SMS (no AUTH) and the e-mail API (AUTH PLAIN/LOGIN over
-            # plain TCP: the emulator offers no TLS), so AUTH is checked per recipient.
+            # One port serves Email2SMS (no AUTH) and the e-mail API (AUTH PLAIN/LOGIN), so AUTH
+            # is checked per recipient. AUTH stays allowed without TLS, the spec's switch "for
+            # local tests": a client that never asks for STARTTLS still works.
             auth_required=False,
             auth_require_tls=False,
             authenticator=handler.authenticate,
+            # With --tls, STARTTLS is offered here as on the real port 587.
+            tls_context=tls_context if starttls else None,
             loop=loop,
         )
         sessions.add(protocol)
         return protocol
 
     server = await loop.create_server(connection, host, port)
-    listener = SmtpListener(server, sessions)
+    tls_server = None
+    if tls_context is not None:
+        smtps_port = emulator.settings.smtps_port
+        try:
+            # Implicit TLS (RFC 8314), as on the real port 465: no STARTTLS inside TLS.
+            tls_server = await loop.create_server(lambda: connection(starttls=False), host, smtps_port,
+                                                  ssl=tls_context)
+        except BaseException:
+            server.close()
+            raise
+    listener = SmtpListener(server, sessions, tls_server)
     emulator.reset_hooks.append(listener.forget_logins)
     return listener

@@ -94,11 +94,22 @@ def location_of(request: web.Request, path: str) -> str:
     return f"{'https' if scheme == 'https' else 'http'}://{host}{path}"
 
 
+def renamer(renames: dict[str, str]):
+    """Rename elements in a serialised document: `<Old`, `</Old` become `<New`, `</New`, and in a
+    WSDL `name="Old"`. Text content is escaped (`&lt;`), so only tags and declarations match."""
+    if not renames:
+        return lambda document: document
+    pattern = re.compile(rb'(</?(?:\w+:)?|name=")(' + b"|".join(re.escape(o.encode()) for o in renames) + rb')(?=[\s/>"])')
+    table = {old.encode(): new.encode() for old, new in renames.items()}
+    return lambda document: pattern.sub(lambda m: m.group(1) + table[m.group(2)], document)
+
+
 class AsmxService:
     """One `.asmx` service: a spyne pipeline per SOAP version, its operations and WSDL."""
 
-    def __init__(self, spec: ServiceSpec, platform: Platform) -> None:
+    def __init__(self, spec: ServiceSpec, platform: Platform, renames: dict[str, str] | None = None) -> None:
         self.spec = spec
+        self.rename = renamer(renames or {})
         self.call = Call(platform, spec.transport)
         self.endpoints = {
             version: SoapEndpoint(build_application(spec.service_class, spec.name, NS, version), version)
@@ -116,7 +127,7 @@ class AsmxService:
         if self._wsdl_template is None:
             document = Wsdl11(self.endpoints[SOAP11].app.interface)
             document.build_interface_document(location)
-            self._wsdl_template = asmx_template(document.get_interface_document(), self.spec.name)
+            self._wsdl_template = self.rename(asmx_template(document.get_interface_document(), self.spec.name))
         return with_location(self._wsdl_template, location)
 
     def answer(self, request: web.Request, body: bytes) -> Answer:
@@ -172,7 +183,7 @@ def make_handler(service: AsmxService):
             answer = fault_answer(version, "Client", READ_PREFIX + "Maximum request length exceeded.")
         else:
             answer = service.answer(request, body)
-        return web.Response(body=answer.body, status=answer.status,
+        return web.Response(body=service.rename(answer.body), status=answer.status,
                             headers={"Content-Type": answer.version.content_type, "Cache-Control": "private"})
 
     return handle

@@ -20,6 +20,8 @@ from devino_mock.core.text import segment
 from devino_mock.protocols.slicing import Slices
 from devino_mock.protocols.values import DateOutOfRange, parse_datetime
 from devino_mock.protocols.xmlapi import codes
+from devino_mock.protocols.per_account import PerAccount
+from devino_mock.protocols.xmlapi.options import AccountOptions, xml_options
 from devino_mock.protocols.xmlapi.document import (
     NotADocument, attributes, children, name, parse, render, render_error, text_of,
 )
@@ -89,8 +91,9 @@ def too_many_elements(body: bytes) -> bool:
 
 
 class XmlApi:
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform, options: PerAccount[AccountOptions] | None = None) -> None:
         self.platform = platform
+        self.options = options or xml_options(platform)
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read() if request.method == "POST" else b""
@@ -142,6 +145,9 @@ class XmlApi:
         defaults: dict[str, str] = {}
         for element in children(section, "default"):
             defaults = {**attributes(element, MSG_ATTRIBUTES), **defaults}
+        options = self.options.of(credentials.login)
+        # With unique_ids (xml-api.md X1): the client ids this account has used, this package's included.
+        used = set(self._client_ids(credentials.login)) if options.unique_ids else None
         out = []
         slices = Slices()
         for element in children(section, "msg"):
@@ -151,8 +157,10 @@ class XmlApi:
             if merged.get("id", "").strip():
                 item.reply["id"] = merged["id"].strip()
             try:
-                item.request = self._request(merged, item.text)
+                item.request = self._request(merged, item.text, used)
                 self.platform.check(credentials, item.request)
+                if used is not None and merged.get("id", "").strip():
+                    used.add(int(merged["id"].strip()))
             except MessageRejected as exc:
                 item.code = exc.code
             except errors.PlatformError as exc:
@@ -178,18 +186,24 @@ class XmlApi:
                     log.exception("XML API send of msg %s failed", item.reply.get("id", "?"))
                     item.code = codes.ERR_UNKNOWN
                 else:
+                    status = self._xml_status(message)
+                    if status == codes.ACCEPTED:  # xml-api.md X2: some accounts are answered 1
+                        status = self.options.of(credentials.login).success_code
                     out.append(({**item.reply, "sms_id": message.id, "sms_count": str(message.segments)},
-                                str(self._xml_status(message))))
+                                str(status)))
                     continue
             count = segment(item.text).count if item.text else 1
             out.append(({**item.reply, "sms_id": "0", "sms_count": str(count)}, str(item.code)))
         return out
 
-    def _request(self, attrs: dict[str, str], text: str) -> SmsRequest:
+    def _request(self, attrs: dict[str, str], text: str, used_ids: set[int] | None = None) -> SmsRequest:
         """The §5.3 order: id, sender, recipient, text, type/url; then the platform decides
-        account, billing and everything the other APIs share."""
+        account, billing and everything the other APIs share. `used_ids`: the account's client
+        ids when the uniqueness check is on (§5.3 item 2)."""
         client_id = attrs.get("id", "").strip()
         if client_id and _integer(client_id) is None:
+            raise MessageRejected(codes.ERR_ID)
+        if client_id and used_ids is not None and int(client_id) in used_ids:
             raise MessageRejected(codes.ERR_ID)
         sender = (attrs.get("sender") or "").strip()
         if not sender or len(sender) > MAX_SENDER:
@@ -274,6 +288,8 @@ class XmlApi:
 
 
 def register(router: Router, platform: Platform) -> None:
-    api = XmlApi(platform)
+    options = xml_options(platform)
+    api = XmlApi(platform, options)
     router.add("/Send.ashx", api.handle)
     router.add("/Statistics.ashx", api.handle)
+    options.register(router, "/_mock/xml/accounts")
