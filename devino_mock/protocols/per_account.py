@@ -53,7 +53,15 @@ class PerAccount(Generic[T]):
 
     def register(self, router: Router, prefix: str) -> None:
         """GET reads an account's options, POST (a JSON object) changes the ones it names."""
-        router.add_prefix(prefix, self.handle)
+        router.add_prefix(prefix, self.handle, surface="control")
+
+    def register_control(self, table, pattern: str) -> None:
+        """The same calls in the control table (`pattern` like "/smpp/accounts/{login}")."""
+        async def call(call):
+            return await self.handle(call.request)
+
+        for method in ("GET", "POST"):
+            table.add(method, pattern, call, "an account's arrangements on this surface (GET reads, POST changes)")
 
     async def handle(self, request: web.Request) -> web.Response:
         login = urllib.parse.unquote(request.path.rstrip("/").rsplit("/", 1)[-1])

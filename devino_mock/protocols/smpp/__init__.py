@@ -4,7 +4,6 @@ the platform, delivery receipts and MO messages as deliver_sm, query_sm."""
 from __future__ import annotations
 
 import asyncio
-import weakref
 
 from devino_mock.protocols.smpp.options import smpp_options
 from devino_mock.protocols.smpp.smsc import Smsc
@@ -25,15 +24,15 @@ class SmppListener:
         await self._server.wait_closed()
 
 
-_options: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+def control(table, emulator):
+    """`/_mock/smpp/accounts/{login}`: per-account arrangements; `start` uses them."""
+    options = smpp_options(emulator.platform)
+    options.register_control(table, "/smpp/accounts/{login}")
+    return options
 
 
 async def start(emulator, host: str, port: int) -> SmppListener:
-    options = _options.get(emulator.router)
-    if options is None:  # one route per router, however often the listener starts
-        options = _options[emulator.router] = smpp_options(emulator.platform)
-        options.register(emulator.router, "/_mock/smpp/accounts")
-    smsc = Smsc(emulator.platform, emulator.settings, options)
+    smsc = Smsc(emulator.platform, emulator.settings, emulator.controls["smpp"])
     smsc.watch = emulator.watch
     try:
         server = await asyncio.get_running_loop().create_server(smsc.connect, host, port, reuse_address=True)

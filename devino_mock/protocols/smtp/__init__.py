@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from devino_mock.protocols.smtp.listener import SmtpListener, start
+from devino_mock.protocols.smtp.listener import SmtpListener, control, start
 
-__all__ = ["SmtpListener", "start"]
+__all__ = ["SmtpListener", "control", "start"]

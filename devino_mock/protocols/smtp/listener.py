@@ -11,7 +11,6 @@ from aiosmtpd.smtp import SMTP, Session
 from devino_mock.protocols.smtp.handler import MailHandler
 from devino_mock.protocols.smtp.options import smtp_options
 
-_options: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 
 HOSTNAME = "integrationapi.net"  # given, so aiosmtpd does not ask DNS for the FQDN per connection
 IDENT = "devino-mock ESMTP"
@@ -91,14 +90,18 @@ class SmtpListener:
             await server.wait_closed()
 
 
+def control(table, emulator):
+    """`/_mock/smtp/accounts/{login}`: per-account arrangements; `start` uses them."""
+    options = smtp_options(emulator.platform)
+    options.register_control(table, "/smtp/accounts/{login}")
+    return options
+
+
 async def start(emulator, host: str, port: int) -> SmtpListener:
     loop = asyncio.get_running_loop()
     if logging.getLogger("devino_mock").getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
-    options = _options.get(emulator.router)
-    if options is None:  # one route per router, however often the listener starts
-        options = _options[emulator.router] = smtp_options(emulator.platform)
-        options.register(emulator.router, "/_mock/smtp/accounts")
+    options = emulator.controls["smtp"]
     handler = WatchedHandler(emulator.platform, emulator.watch, strict_email2sms=emulator.settings.email2sms_strict,
                              options=options)
     sessions: weakref.WeakSet = weakref.WeakSet()
