@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import os
 import resource
@@ -74,7 +75,11 @@ def main() -> None:
     print(f"memory store: clock/advance over {n:,} pending: {advance:.2f} s")
     platform = None  # noqa: F841
     platform = filled(n, None)
-    print(f"memory store: reset with {n:,} pending: {timed(platform.reset) * 1000:.1f} ms")
+
+    async def reset_in_a_loop() -> float:  # as in the server: the journal is let go of in slices
+        return timed(platform.reset)
+
+    print(f"memory store: reset with {n:,} pending: {asyncio.run(reset_in_a_loop()) * 1000:.1f} ms")
     platform = None
     gc.collect()
 
@@ -82,7 +87,7 @@ def main() -> None:
     try:
         began = time.perf_counter()
         platform = filled(n, data_dir)
-        print(f"sqlite store: {n:,} sends in process with one flush: {time.perf_counter() - began:.1f} s")
+        print(f"sqlite store: {n:,} sends in process, each committed: {time.perf_counter() - began:.1f} s")
         advance = timed(lambda: (platform.advance(10), platform.store.flush()))
         print(f"sqlite store: clock/advance over {n:,} pending, flushed: {advance:.2f} s")
         platform.store.close()
