@@ -235,6 +235,20 @@ def _element(element, top: bool = False) -> object:
     return {_local(c.tag): _element(c) for c in children}
 
 
+# Descriptions both integrationapi.net JSON APIs (e-mail, AddressBook) answer with, in English and
+# Russian (email-http.md §7.3, addressbook.md §2.6); each API's table adds its own.
+COMMON_TEXTS: dict[str, tuple[str, str]] = {
+    "user_not_found": ("user not found", "пользователь не найден"),
+    "access_denied": ("access denied", "доступ запрещён"),
+    "range_required": ("Range header is required", "Необходимо передать заголовок Range"),
+    "bad_body": ("invalid request body", "некорректное тело запроса"),
+    "too_big_body": ("invalid request body", "некорректное тело запроса"),
+    "too_long": ("{field} is too long", "поле {field} слишком длинное"),
+    "required": ("{field} is required", "Не заполнено обязательное поле {field}"),
+    "invalid_value": ("invalid value of {field}", "некорректное значение поля {field}"),
+}
+
+
 def credentials(request: web.Request) -> tuple[str, str] | None:
     given = basic_credentials(request.headers.get("Authorization"))
     return (given.login or "", given.password or "") if given else None

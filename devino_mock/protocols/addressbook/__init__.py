@@ -12,6 +12,7 @@ from devino_mock.core import errors
 from devino_mock.core.platform import Platform
 from devino_mock.core.services import addressbook as book
 from devino_mock.protocols.integrationapi import (
+    COMMON_TEXTS,
     ApiError, Envelope, Fields, authenticate, enum, flag, integer, items_range, net_date, parse_date, read_body,
     strip_nulls,
 )
@@ -20,16 +21,9 @@ from devino_mock.web import Router
 log = logging.getLogger("devino_mock.addressbook")
 PREFIX = "/addressbook/v2"
 MAX_TEXT = 1000
-TEXTS: dict[str, tuple[str, str]] = {
-    "user_not_found": ("user not found", "пользователь не найден"),
-    "access_denied": ("access denied", "доступ запрещён"),
-    "range_required": ("Range header is required", "Необходимо передать заголовок Range"),
-    "bad_body": ("invalid request body", "некорректное тело запроса"),
-    "too_big_body": ("invalid request body", "некорректное тело запроса"),
-    "too_long": ("{field} is too long", "поле {field} слишком длинное"),
+TEXTS: dict[str, tuple[str, str]] = {  # the shared ones first, then this API's own
+    **COMMON_TEXTS,
     "too_many_items": ("too many contacts (max 10000)", "превышено максимальное количество контактов (10000)"),
-    "required": ("{field} is required", "Не заполнено обязательное поле {field}"),
-    "invalid_value": ("invalid value of {field}", "некорректное значение поля {field}"),
     "contact group": ("contact group not found", "группа контактов не найдена"),
     "contact": ("contact not found", "контакт не найден"),
     "import": ("import not found", "импорт не найден"),

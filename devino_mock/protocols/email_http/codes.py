@@ -4,19 +4,12 @@ core's domain errors become them."""
 from __future__ import annotations
 
 from devino_mock.core import errors
-from devino_mock.protocols.integrationapi import ApiError
+from devino_mock.protocols.integrationapi import COMMON_TEXTS, ApiError
 
-TEXTS: dict[str, tuple[str, str]] = {
+TEXTS: dict[str, tuple[str, str]] = {  # the shared ones first, then this API's own
     "ok": ("ok", "ok"),
-    "user_not_found": ("user not found", "пользователь не найден"),
-    "access_denied": ("access denied", "доступ запрещён"),
-    "range_required": ("Range header is required", "Необходимо передать заголовок Range"),
-    "bad_body": ("invalid request body", "некорректное тело запроса"),
-    "too_big_body": ("invalid request body", "некорректное тело запроса"),
-    "too_long": ("{field} is too long", "поле {field} слишком длинное"),
+    **COMMON_TEXTS,
     "too_many_items": ("too many items in {field} (max {most})", "слишком много элементов в {field} (не более {most})"),
-    "required": ("{field} is required", "Не заполнено обязательное поле {field}"),
-    "invalid_value": ("invalid value of {field}", "некорректное значение поля {field}"),
     "invalid_email": ("invalid email address: {address}", "некорректный email адрес: {address}"),
     "sender_exists": ("source address already exists", "адрес отправителя уже существует"),
     "sender_not_approved": ("source address is not approved", "адрес отправителя не подтверждён"),
