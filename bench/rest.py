@@ -69,7 +69,7 @@ def profile_send(seconds: float, connections: int) -> None:
         process.wait()
     stats = pstats.Stats(out)
     calls = next((cc for (file, _, name), (cc, *_rest) in stats.stats.items()
-                  if name == "send_sms" and file.endswith("platform.py")), 0)
+                  if name == "send" and file.endswith("core/sending.py")), 0)
     print(f"profiled: {rps:,.0f} req/s under cProfile, {calls} sends; per send (µs, cumulative):")
     for (file, line, name), (cc, nc, tt, ct, callers) in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
         if ct * 1e6 / max(calls, 1) >= 4 and ("devino_mock" in file or "aiohttp" in file or "json" in file):

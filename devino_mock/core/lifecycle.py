@@ -21,14 +21,16 @@ class Scheduler:
     scheduled again from there."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        # (due, sequence, action, *its arguments): one object per piece of work, so that a
+        # hundred thousand pending steps are not three hundred thousand objects for the GC.
+        self._heap: list[tuple] = []
         self._seq = itertools.count()
         # While due work runs, the instant it was due: what it starts (a fallback stage, a
         # callback) happens at that virtual time, not at whatever the clock was advanced to.
         self.current: float | None = None
 
-    def at(self, when: datetime, action: Callable[[], None]) -> None:
-        heapq.heappush(self._heap, (when.timestamp(), next(self._seq), action))
+    def at(self, when: datetime, action: Callable[..., None], *args: object) -> None:
+        heapq.heappush(self._heap, (when.timestamp(), next(self._seq), action, *args))
 
     def next_due(self) -> float | None:
         return self._heap[0][0] if self._heap else None
@@ -42,10 +44,10 @@ class Scheduler:
         ran = 0
         try:
             while self._heap and self._heap[0][0] <= now_ts:
-                due, _, action = heapq.heappop(self._heap)
-                self.current = due
+                entry = heapq.heappop(self._heap)
+                self.current = entry[0]
                 try:
-                    action()
+                    entry[2](*entry[3:])
                 except Exception:  # one broken piece of due work must not stop the rest, or the caller
                     log.exception("scheduled work failed")
                 ran += 1
@@ -58,16 +60,8 @@ class Scheduler:
 
 
 def apply_step(message: Message, step: Step) -> str:
-    """Record one status step on the message; returns the previous status."""
-    channel = CHANNELS[message.channel]
+    """Record one status step on the message; returns the previous status. (When it was sent
+    and last reported, its status and error, follow from the history: see Message.)"""
     previous = message.status
-    message.status = step.status
-    message.error = step.error
-    message.history += (step,)  # a tuple: no over-allocation, in a journal of hundreds of thousands
-    if step.status == channel.sent:
-        message.submitted_at = step.at
-    elif step.status != channel.initial:
-        message.reported_at = step.at
-        if message.submitted_at is None and channel.is_final(step.status) and step.status == channel.default_final:
-            message.submitted_at = step.at
+    message.history_flat += (step.at, step.status, step.error)  # flat: see records.flat_steps
     return previous

@@ -5,7 +5,6 @@ API and the pytest plugin call. The documented validation order lives in sending
 from __future__ import annotations
 
 import copy
-from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -93,6 +92,7 @@ class Platform:
         self.store = store or MemoryStore()
         self.clock = clock or Clock(self.store)
         self.scheduler = Scheduler()
+        self._step_bound = self._step  # one bound method for every scheduled step, not one each
         self.fixtures = fixtures
         self.scenarios = Scenarios(fixtures.rules, self.store)
         self._listeners: list[Callable[[Event], None]] = []
@@ -307,19 +307,20 @@ class Platform:
     def plan(self, message: Message, plan) -> None:
         """Give a message the statuses it will go through; a new plan replaces the old one.
         Only the next step is on the scheduler: each step schedules the one after it."""
-        message.version += 1
         message.planned = tuple(plan)
         self.store.save_message(message)
         self._schedule_next(message)
 
     def _schedule_next(self, message: Message) -> None:
-        if message.planned:
-            self.scheduler.at(message.planned[0].at, partial(self._step, message, message.version))
+        if message.planned_flat:
+            # The plan itself goes with the step: a message planned anew has another plan
+            # (a new tuple), and the step scheduled for the old one is then ignored.
+            self.scheduler.at(message.planned_flat[0], self._step_bound, message, message.planned_flat)
 
-    def _step(self, message: Message, version: int) -> None:
-        if message.version != version or not message.planned or self.store.message(message.id) is not message:
+    def _step(self, message: Message, plan: tuple) -> None:
+        if message.planned_flat is not plan or self.store.message(message.id) is not message:
             return  # replanned, or dropped from the journal meanwhile
-        step, message.planned = message.planned[0], message.planned[1:]
+        step = message.take_planned()
         previous = apply_step(message, step)
         self.store.save_message(message)
         self._schedule_next(message)

@@ -5,7 +5,7 @@ through the store."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -13,6 +13,26 @@ from devino_mock.core.channels import CHANNELS, Step
 
 
 NO_EXTRA = MappingProxyType({})  # shared by every message without transport details (most of them)
+
+
+def flat_steps(steps) -> tuple:
+    """Steps as one plain tuple (at, status, error, at, status, …): no object per step, and
+    the garbage collector stops tracking a plain tuple of datetimes and strings, so a journal
+    of hundreds of thousands costs neither memory per step nor time in every full collection."""
+    out: list = []
+    for step in steps:
+        out.extend(step)
+    return tuple(out)
+
+
+def compact_parts(parts, text: str) -> tuple[str, ...]:
+    """A text that went whole keeps no copy of itself as its one part (Message.parts)."""
+    parts = tuple(parts)
+    return () if len(parts) == 1 and parts[0] == text else parts
+
+
+def unflat_steps(flat: tuple) -> tuple[Step, ...]:
+    return tuple(Step(flat[i], flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3))
 
 
 @dataclass(slots=True)
@@ -27,23 +47,21 @@ class Message:
     source: str
     destination: str
     text: str
-    parts: tuple[str, ...]
+    text_parts: tuple[str, ...]  # the text as sent in parts; () when it went whole (see `parts`)
     encoding: str
     price: Decimal  # per segment
     created_at: datetime
     send_at: datetime
-    expires_at: datetime
-    status: str  # a status name of the message's channel
-    error: str | None = None  # the reason a failed status carries (Viber's not-viber-user, …)
-    submitted_at: datetime | None = None
-    reported_at: datetime | None = None
-    history: tuple[Step, ...] = ()  # every status so far, with its instant
-    planned: tuple[Step, ...] = ()  # the steps still to come, in order
+    validity: timedelta  # from send_at to expires_at; one shared object for the usual validities
+    # Every status so far with its instant, and the steps still to come, in order: flat (see
+    # flat_steps); `history` and `planned` show them as Steps. The last step of the history
+    # is the message's `status` and `error`.
+    history_flat: tuple
+    planned_flat: tuple = ()
     extra: dict = field(default_factory=lambda: NO_EXTRA)  # type: ignore[assignment]  # transport details
     subject: str | None = None  # e-mail only
     parent: str | None = None  # the message this one stands in for (a fallback stage)
     fallback: str | None = None  # the message that stands in for this one
-    version: int = 0  # bumped when a plan is replaced; stale scheduled steps are ignored
 
     @property
     def id(self) -> str:
@@ -56,6 +74,80 @@ class Message:
     @property
     def final(self) -> bool:
         return CHANNELS[self.channel].is_final(self.status)
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.send_at + self.validity
+
+    @expires_at.setter
+    def expires_at(self, at: datetime) -> None:
+        self.validity = at - self.send_at
+
+    @property
+    def status(self) -> str:
+        """A status name of the message's channel."""
+        return self.history_flat[-2]
+
+    @property
+    def error(self) -> str | None:
+        """The reason a failed status carries (Viber's not-viber-user, …)."""
+        return self.history_flat[-1]
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return self.text_parts or (self.text,)
+
+    @parts.setter
+    def parts(self, parts) -> None:
+        self.text_parts = compact_parts(parts, self.text)
+
+    @property
+    def submitted_at(self) -> datetime | None:
+        """When the message was handed to the network: its `sent` step, or a delivery that
+        came without one."""
+        channel = CHANNELS[self.channel]
+        flat, at = self.history_flat, None
+        for i in range(0, len(flat), 3):
+            if flat[i + 1] == channel.sent or (at is None and flat[i + 1] == channel.default_final):
+                at = flat[i]
+        return at
+
+    @property
+    def reported_at(self) -> datetime | None:
+        """When the network last reported on it: its latest step past `sent`."""
+        channel = CHANNELS[self.channel]
+        flat = self.history_flat
+        for i in range(len(flat) - 3, -1, -3):
+            if flat[i + 1] != channel.sent and flat[i + 1] != channel.initial:
+                return flat[i]
+        return None
+
+    @property
+    def history(self) -> tuple[Step, ...]:
+        return unflat_steps(self.history_flat)
+
+    @history.setter
+    def history(self, steps) -> None:
+        self.history_flat = flat_steps(steps)
+
+    @property
+    def planned(self) -> tuple[Step, ...]:
+        return unflat_steps(self.planned_flat)
+
+    @planned.setter
+    def planned(self, steps) -> None:
+        self.planned_flat = flat_steps(steps)
+
+    @property
+    def last_change(self) -> datetime:
+        """When the message took its current status."""
+        return self.history_flat[-3] if self.history_flat else self.created_at
+
+    def take_planned(self) -> Step:
+        """The next planned step, removed from the plan."""
+        flat = self.planned_flat
+        self.planned_flat = flat[3:]
+        return Step(flat[0], flat[1], flat[2])
 
 
 @dataclass(slots=True)

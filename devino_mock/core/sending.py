@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 from devino_mock.core import errors
 from devino_mock.core.channels import CHANNELS, Channel
-from devino_mock.core.channels.base import Step
-from devino_mock.core.records import NO_EXTRA, Message
+from devino_mock.core.records import NO_EXTRA, Message, compact_parts
 from devino_mock.core.text import Segmentation
 
 if TYPE_CHECKING:
@@ -61,6 +60,7 @@ class _Checked:
     outcomes: list["Outcome"]
     parts: Segmentation
     send_instants: list[datetime | None]  # None: at once
+    prices: list[Decimal]  # per segment, per number
     cost: Decimal
 
 
@@ -93,7 +93,8 @@ class SendPipeline:
         if request.ids is not None and (len(request.ids) != parts.count or len(numbers) != 1):
             raise ValueError("reserved ids need one destination and one id per part")
         units = max(parts.count, 1)
-        cost = sum((account.price_for(n, channel) * units for n in numbers), Decimal(0))
+        prices = [account.price_for(n, channel) for n in numbers]
+        cost = sum((price * units for price in prices), Decimal(0))
         if cost > account.balance or "insufficient_funds" in rejects:
             raise errors.InsufficientFunds()
         for raw, number in zip(request.destinations, numbers):
@@ -111,7 +112,7 @@ class SendPipeline:
         for kind in ("invalid_argument", "gateway_error", "internal_error", "quota_exceeded"):
             if kind in rejects:
                 raise errors.REJECTIONS[kind]("rule")
-        return _Checked(account, channel, spec.source(source), numbers, outcomes, parts, instants, cost)  # type: ignore[arg-type]
+        return _Checked(account, channel, spec.source(source), numbers, outcomes, parts, instants, prices, cost)  # type: ignore[arg-type]
 
     def _send_instant(self, request: SendRequest, number: str) -> datetime | None:
         """When a message goes out: at once (None), or its SendDate (UTC, or the recipient's
@@ -142,7 +143,8 @@ class SendPipeline:
         now = p.now()  # inside due work (a fallback stage), the instant that work was due
         validity = spec.validity(request)
         accepted = []
-        for number, outcome, instant in zip(checked.numbers, checked.outcomes, checked.send_instants):
+        for number, outcome, instant, price in zip(checked.numbers, checked.outcomes, checked.send_instants,
+                                                   checked.prices):
             send_at = max(instant, now) if instant else now
             count = max(checked.parts.count, 1)
             ids = tuple(request.ids) if request.ids else tuple(str(i) for i in p.store.next_ids(
@@ -153,12 +155,10 @@ class SendPipeline:
             message = Message(
                 ids=ids, channel=channel.name, transport=request.transport, login=account.login,
                 source=checked.source, destination=number, text=request.text or "",
-                parts=checked.parts.parts, encoding=checked.parts.encoding,
-                price=account.price_for(number, channel), created_at=now, send_at=send_at,
-                expires_at=send_at + validity, status=channel.initial, extra=extra,
-                subject=request.subject, parent=request.parent,
+                text_parts=compact_parts(checked.parts.parts, request.text or ""), encoding=checked.parts.encoding,
+                price=price, created_at=now, send_at=send_at, validity=validity,
+                history_flat=(now, channel.initial, None), extra=extra, subject=request.subject, parent=request.parent,
             )
-            message.history = (Step(now, message.status),)
             if channel.limits is not None:
                 earlier = [m for m in p.store.messages() if m.channel == channel.name]
                 outcome = channel.limits(channel, message, outcome, earlier)

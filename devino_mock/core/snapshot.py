@@ -31,12 +31,26 @@ def encode(value: object) -> object:
     if isinstance(value, Step):
         return {"at": encode(value.at), "status": value.status, "error": value.error}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        names = [_public(f.name) for f in dataclasses.fields(value)] + list(DERIVED.get(type(value), ()))
+        return {name: encode(getattr(value, name)) for name in names}
     if isinstance(value, (list, tuple)):
         return [encode(v) for v in value]
     if isinstance(value, (dict, MappingProxyType)):
         return {str(k): encode(v) for k, v in value.items()}
     return value
+
+
+# A message keeps some fields compact (flat steps, no copy of a text sent whole); documents
+# show them by the property that reads them: field -> (name in documents, its type).
+PUBLIC = {"history_flat": ("history", tuple[Step, ...]), "planned_flat": ("planned", tuple[Step, ...]),
+          "text_parts": ("parts", tuple[str, ...]), "validity": ("expires_at", datetime)}
+# Shown for people, derived from the rest, and ignored when a document is read back.
+DERIVED = {Message: ("status", "error", "submitted_at", "reported_at")}
+RETIRED = {Message: ("version",)}  # fields older documents carry, no longer kept
+
+
+def _public(field_name: str) -> str:
+    return PUBLIC[field_name][0] if field_name in PUBLIC else field_name
 
 
 def decode(kind: object, value: object, where: str) -> object:
@@ -107,18 +121,26 @@ def record(cls: type, data: object, where: str):
     if not isinstance(data, dict):
         raise ValueError(f"{where}: expected an object")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = {_public(f.name) for f in dataclasses.fields(cls)} | set(DERIVED.get(cls, ())) | set(RETIRED.get(cls, ()))
     unknown = sorted(set(data) - names)
     if unknown:
         raise ValueError(f"{where}: unknown fields {unknown}")
-    values = {}
+    values, public = {}, {}
     for f in dataclasses.fields(cls):
-        if f.name not in data:
+        name = _public(f.name)
+        if name not in data:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ValueError(f"{where}: missing {f.name!r}")
+                raise ValueError(f"{where}: missing {name!r}")
             continue
-        values[f.name] = decode(hints[f.name], data[f.name], f"{where}.{f.name}")
-    return cls(**values)
+        if f.name in PUBLIC:  # set through its property once the record exists
+            public[name] = decode(PUBLIC[f.name][1], data[name], f"{where}.{name}")
+            values[f.name] = ()
+        else:
+            values[f.name] = decode(hints[f.name], data[name], f"{where}.{name}")
+    built = cls(**values)
+    for name, value in public.items():
+        setattr(built, name, value)
+    return built
 
 
 @dataclasses.dataclass

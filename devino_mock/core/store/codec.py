@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from types import MappingProxyType
 
 from devino_mock.core.accounts import Account, Session
-from devino_mock.core.channels import Step
-from devino_mock.core.records import NO_EXTRA, Attempt, Callback, Incoming, Message, Submission
+from devino_mock.core.records import NO_EXTRA, Attempt, Callback, Incoming, Message, Submission, compact_parts
 
 
 def _t(value: datetime | None) -> float | None:
@@ -22,35 +21,51 @@ def _d(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, tz=timezone.utc)
 
 
-def _steps(steps) -> list:
-    return [[s.at.timestamp(), s.status, s.error] for s in steps]
+def _steps(flat: tuple) -> list:
+    """A message's flat steps (records.flat_steps) as stored: [[timestamp, status, error], …]."""
+    return [[flat[i].timestamp(), flat[i + 1], flat[i + 2]] for i in range(0, len(flat), 3)]
 
 
-def _unsteps(items: list) -> list[Step]:
-    return [Step(_d(at), status, error) for at, status, error in items]  # type: ignore[arg-type]
+def _unsteps(items: list) -> tuple:
+    """Stored steps as a message keeps them (records.flat_steps)."""
+    flat: list = []
+    for at, status, error in items:
+        flat += (_d(at), status, error)
+    return tuple(flat)
+
+
+_VALIDITIES: dict[float, timedelta] = {}  # most messages share a handful of validities
+
+
+def _validity(seconds: float) -> timedelta:
+    shared = _VALIDITIES.get(seconds)
+    if shared is None:
+        shared = timedelta(seconds=seconds)
+        if len(_VALIDITIES) < 1000:
+            _VALIDITIES[seconds] = shared
+    return shared
 
 
 def message_to(m: Message) -> dict:
     return {
         "ids": list(m.ids), "channel": m.channel, "transport": m.transport, "login": m.login, "source": m.source,
-        "destination": m.destination, "text": m.text, "parts": list(m.parts), "encoding": m.encoding,
+        "destination": m.destination, "text": m.text, "parts": list(m.text_parts), "encoding": m.encoding,
         "price": str(m.price), "created_at": _t(m.created_at), "send_at": _t(m.send_at),
         "expires_at": _t(m.expires_at), "status": m.status, "error": m.error,
-        "submitted_at": _t(m.submitted_at), "reported_at": _t(m.reported_at), "history": _steps(m.history),
-        "planned": _steps(m.planned), "extra": dict(m.extra), "subject": m.subject, "parent": m.parent,
-        "fallback": m.fallback, "version": m.version,
+        "history": _steps(m.history_flat), "planned": _steps(m.planned_flat), "extra": dict(m.extra),
+        "subject": m.subject, "parent": m.parent, "fallback": m.fallback,
     }
 
 
 def message_from(d: dict) -> Message:
     return Message(
         ids=tuple(d["ids"]), channel=d["channel"], transport=d["transport"], login=d["login"], source=d["source"],
-        destination=d["destination"], text=d["text"], parts=tuple(d["parts"]), encoding=d["encoding"],
+        destination=d["destination"], text=d["text"], text_parts=compact_parts(d["parts"], d["text"]),
+        encoding=d["encoding"],
         price=Decimal(d["price"]), created_at=_d(d["created_at"]), send_at=_d(d["send_at"]),  # type: ignore[arg-type]
-        expires_at=_d(d["expires_at"]), status=d["status"], error=d["error"],  # type: ignore[arg-type]
-        submitted_at=_d(d["submitted_at"]), reported_at=_d(d["reported_at"]), history=tuple(_unsteps(d["history"])),
-        planned=tuple(_unsteps(d["planned"])), extra=d["extra"] or NO_EXTRA, subject=d["subject"],
-        parent=d["parent"], fallback=d["fallback"], version=d["version"],
+        validity=_validity(d["expires_at"] - d["send_at"]),
+        history_flat=_unsteps(d["history"]), planned_flat=_unsteps(d["planned"]), extra=d["extra"] or NO_EXTRA,
+        subject=d["subject"], parent=d["parent"], fallback=d["fallback"],
     )
 
 

@@ -341,7 +341,7 @@ class EmailApi:
         chosen = self._selection(call, with_state=True)
         return self.ok(call, [{
             "State": m.status, "Price": float(m.price), "Id": int(m.id), "MessageId": message_id(m),
-            "DestinationEmail": m.destination, "LastUpdateUtc": net_date(m.history[-1].at),
+            "DestinationEmail": m.destination, "LastUpdateUtc": net_date(m.last_change),
             "CreatedDateUtc": net_date(m.created_at),
         } for m in page.page(chosen)], operation="GetMessagesStatistics",
             headers={"Content-Range": page.content_range(len(chosen))})

@@ -123,7 +123,7 @@ class ViberApi:
 
     def _state(self, message: Message) -> dict:
         entry: dict = {"providerId": int(message.id), "code": codes.OK, "status": message.status,
-                       "statusAt": _stamp(message.history[-1].at)}
+                       "statusAt": _stamp(message.last_change)}
         if message.error:
             # The documented field is errorCode; public clients read `error` (§11.8, §11.10).
             entry["errorCode"] = entry["error"] = message.error

@@ -44,7 +44,7 @@ def moscow_stamp(at: datetime) -> str:
 
 
 def _status_at(message: Message) -> datetime:
-    return message.history[-1].at if message.history else message.created_at
+    return message.last_change
 
 
 def status_result(message: Message, stages: list[Message]) -> dict:
