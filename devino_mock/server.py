@@ -78,8 +78,8 @@ class Emulator:
         self.metrics = Metrics(self.platform)
         self.watch.observers.append(self.metrics.observe)
         # The UI shows the request journal live too: each entry is a "request_recorded" event.
-        self.watch.observers.append(lambda entry, _: self.events.publish_view({"type": "request_recorded",
-                                                                                "request": entry}))
+        self.watch.observers.append(lambda entry, _: self.events.listening and self.events.publish_view(
+            {"type": "request_recorded", "request": entry.view()}))
         self.reset_hooks.append(self.watch.journal.reset)
         self.login_reset_hooks.append(self.watch.journal.forget_login)
         self.control = ControlTable()

@@ -5,15 +5,13 @@ trailing `/` ignored, as the real .NET services and their clients need."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
+import contextvars
 import functools
 import logging
 import re
 from typing import Awaitable, Callable, NamedTuple
 
 from aiohttp import streams, web
-from urllib.parse import parse_qs
 
 from devino_mock.core.store.base import FLUSH_DEFERRED
 
@@ -128,19 +126,40 @@ def make_app(router: Router, middleware: Middleware | None = None,
 UNWATCHED = ("control",)  # the control API is how faults are set and the journal is read
 
 
-async def _take_body(request: web.Request) -> bytes:
-    """Read the body for the journal and put it back, so that a handler reading the stream
-    (SOAP, the Viber API, control calls) still finds it. At most MAX_BODY + 1 bytes are read:
-    that is enough for every handler's own "too large" answer."""
-    if type(request.content) is streams.EmptyStreamReader:
-        return b""
+# The body of the request being answered, as the journal middleware read it (each request is
+# answered in its own task context; the middleware resets it when the answer is made).
+REQUEST_BODY: contextvars.ContextVar[bytes | None] = contextvars.ContextVar("devino_mock_body", default=None)
+
+
+async def body_of(request: web.Request, limit: int) -> bytes:
+    """The request body, cut at `limit + 1` bytes (enough for a handler's own "too large"
+    answer): as the journal middleware already read it, else from the stream."""
+    body = REQUEST_BODY.get()
+    if body is None:
+        body = await _read_stream(request, limit)
+    return body[:limit + 1]
+
+
+async def _read_stream(request: web.Request, limit: int) -> bytes:
     chunks, size = [], 0
     async for chunk in request.content.iter_chunked(64 * 1024):
         chunks.append(chunk)
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > limit:
             break
-    body = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def _take_body(request: web.Request) -> bytes:
+    """Read the body for the journal, at most MAX_BODY + 1 bytes: enough for every handler's
+    own "too large" answer. Handlers get it from `body_of` or aiohttp's `request.read()`; a
+    body read in pieces (multipart, no length, too large) is also put back as the stream."""
+    if type(request.content) is streams.EmptyStreamReader:
+        return b""
+    length = request.content_length
+    if length is not None and length <= MAX_BODY and not request.content_type.startswith("multipart/"):
+        return await request.read()  # kept by aiohttp: read(), post(), text() and json() answer from it
+    body = await _read_stream(request, MAX_BODY)
     # A reader that never pauses the connection (limit above the body), holding the bytes read.
     replay = streams.StreamReader(request.protocol, max(2**16, len(body) + 1), loop=asyncio.get_running_loop())
     if body:
@@ -153,22 +172,6 @@ async def _take_body(request: web.Request) -> bytes:
     return body
 
 
-def _login_of(request: web.Request, body: bytes) -> str | None:
-    """Who the request says it is, as far as the journal can tell without the surface."""
-    for key, value in request.query.items():
-        if key.lower() == "login":
-            return value
-    if request.content_type == "application/x-www-form-urlencoded" and body:
-        for key, values in parse_qs(body[:65536].decode("utf-8", "replace")).items():
-            if key.lower() == "login" and values:
-                return values[0]
-    auth = request.headers.get("Authorization", "")
-    if auth[:6].lower() == "basic ":
-        with contextlib.suppress(ValueError, UnicodeDecodeError):
-            return base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")[0] or None
-    return None
-
-
 def watched(watch) -> Middleware:
     """The middleware that applies `watch`'s faults and journals each request of a surface."""
 
@@ -177,27 +180,35 @@ def watched(watch) -> Middleware:
         if surface in UNWATCHED:
             return await handler(request)
         body = await _take_body(request)
-        verdict = watch.faults.draw(surface)
-        with watch.exchange(surface, request.method, request.path, query=request.query_string,
-                            headers=dict(request.headers), body=body,
-                            login=_login_of(request, body)) as exchange:
-            if verdict.delay:
-                await asyncio.sleep(verdict.delay)
-            if verdict.disconnect:
-                exchange.response = "(connection closed by an injected fault)"
-                if request.transport is not None:
-                    request.transport.abort()
-                raise asyncio.CancelledError  # nothing can be answered on a closed connection
-            if verdict.error:
-                response: web.StreamResponse = web.json_response(
-                    {"error": "injected fault", "fault": verdict.error["id"]}, status=verdict.error["status"])
-            else:
-                response = await handler(request)
-            exchange.status = response.status
-            if isinstance(response, web.Response) and response.body is not None:
-                raw = response.body
-                exchange.response = raw.decode(response.charset or "utf-8", "replace") \
-                    if isinstance(raw, (bytes, bytearray)) else f"({type(raw).__name__})"
-        return response
+        token = REQUEST_BODY.set(body)
+        try:
+            return await _watched(watch, request, surface, body, handler)
+        finally:
+            REQUEST_BODY.reset(token)
 
     return middleware
+
+
+async def _watched(watch, request: web.Request, surface: str, body: bytes, handler: Handler) -> web.StreamResponse:
+    """One request under `watch`: its faults first, then the handler, all of it journalled."""
+    verdict = watch.faults.draw(surface)
+    with watch.exchange(surface, request.method, request.path, query=request.query_string,
+                        headers=request.headers, body=body, http=True) as exchange:
+        if verdict.delay:
+            await asyncio.sleep(verdict.delay)
+        if verdict.disconnect:
+            exchange.response = "(connection closed by an injected fault)"
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # nothing can be answered on a closed connection
+        if verdict.error:
+            response: web.StreamResponse = web.json_response(
+                {"error": "injected fault", "fault": verdict.error["id"]}, status=verdict.error["status"])
+        else:
+            response = await handler(request)
+        exchange.status = response.status
+        if isinstance(response, web.Response) and response.body is not None:
+            raw = response.body  # decoded when the journal is read
+            exchange.response = raw if isinstance(raw, (bytes, bytearray)) else f"({type(raw).__name__})"
+            exchange.charset = response.charset
+    return response

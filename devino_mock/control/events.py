@@ -73,6 +73,11 @@ class EventHub:
             return
         self.publish_view(event_view(event))
 
+    @property
+    def listening(self) -> bool:
+        """Whether any event stream is open (events are only built for somebody)."""
+        return bool(self._streams)
+
     def publish_view(self, view: dict) -> None:
         """One event (a dict with its "type") to every stream."""
         if not self._streams:

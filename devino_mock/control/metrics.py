@@ -5,11 +5,14 @@ counted as the request journal records them."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter as Tally
+from itertools import accumulate
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.utils import floatToGoString
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from devino_mock.control.table import Call
@@ -42,19 +45,49 @@ class PlatformCollector:
         yield incoming
 
 
+class RequestTally:
+    """Requests per surface and answer, and their latency per surface: two dictionary updates
+    per request (a prometheus_client child costs a lock and a label lookup each), turned into
+    Prometheus families when scraped."""
+
+    def __init__(self) -> None:
+        self.answers: Tally = Tally()  # (surface, status) -> requests
+        self.latency: dict[str, list] = {}  # surface -> [count per bucket, the last one +Inf; sum]
+
+    def observe(self, entry, seconds: float) -> None:
+        """A journalled request (control/watch.py calls this for each)."""
+        self.answers[entry.surface, entry.status] += 1
+        histogram = self.latency.get(entry.surface)
+        if histogram is None:
+            histogram = self.latency[entry.surface] = [[0] * (len(LATENCY_BUCKETS) + 1), 0.0]
+        histogram[0][bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        histogram[1] += seconds
+
+    def collect(self):
+        requests = CounterMetricFamily("devino_mock_requests", "Requests per surface and answer",
+                                       labels=["surface", "status"])
+        by_label: Tally = Tally()  # an int status and its text are one label value
+        for (surface, status), count in self.answers.items():
+            by_label[surface, str(status)] += count
+        for (surface, status), count in sorted(by_label.items()):
+            requests.add_metric([surface, status], count)
+        yield requests
+        latency = HistogramMetricFamily("devino_mock_request_seconds", "Time to answer a request, per surface",
+                                        labels=["surface"])
+        for surface, (counts, total) in sorted(self.latency.items()):
+            cumulative = list(accumulate(counts))
+            buckets = [(floatToGoString(bound), n) for bound, n in zip(LATENCY_BUCKETS, cumulative)]
+            latency.add_metric([surface], buckets + [("+Inf", cumulative[-1])], total)
+        yield latency
+
+
 class Metrics:
     def __init__(self, platform: Platform) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
-        self.requests = Counter("devino_mock_requests", "Requests per surface and answer",
-                                ["surface", "status"], registry=self.registry)
-        self.latency = Histogram("devino_mock_request_seconds", "Time to answer a request, per surface",
-                                 ["surface"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.tally = RequestTally()
+        self.observe = self.tally.observe
+        self.registry.register(self.tally)
         self.registry.register(PlatformCollector(platform))
-
-    def observe(self, entry: dict, seconds: float) -> None:
-        """A journalled request (control/watch.py calls this for each)."""
-        self.requests.labels(entry["surface"], str(entry["status"])).inc()
-        self.latency.labels(entry["surface"]).observe(seconds)
 
     async def scrape(self, call: Call) -> web.Response:
         # Counting messages is linear in the journal; it stays well under the loop's budget

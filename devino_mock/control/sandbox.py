@@ -38,7 +38,7 @@ def register(table: ControlTable, platform: Platform, watch: Watch, hub: EventHu
         query = lists.parse(call, RequestJournal.FILTERS)
 
         def views() -> list[dict]:
-            return [e for e in watch.journal.entries
+            return [e.view() for e in watch.journal.entries
                     if all(str(e.get(k)).lower() == v.lower() for k, v in query.filters.items())]
         return await lists.answer(query, views, changes)
 

@@ -7,6 +7,7 @@ sender call them directly."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import contextvars
 import math
@@ -14,7 +15,8 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
+from urllib.parse import parse_qsl
 
 from devino_mock.control.table import ControlError
 from devino_mock.control.views import iso
@@ -149,40 +151,112 @@ class Faults:
 _EXCHANGE: contextvars.ContextVar["Exchange | None"] = contextvars.ContextVar("devino_mock_exchange", default=None)
 
 
-def _cut(text: str | bytes | None) -> str | None:
+def _cut(text: str | bytes | None, charset: str | None = None) -> str | None:
     if text is None:
         return None
-    if isinstance(text, bytes):
-        text = text[:KEPT_TEXT].decode("utf-8", "replace")
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            return bytes(text[:KEPT_TEXT]).decode(charset or "utf-8", "replace")
+        except LookupError:  # a charset Python does not know
+            return bytes(text[:KEPT_TEXT]).decode("utf-8", "replace")
     return text[:KEPT_TEXT]
 
 
-@dataclass
+def _login_in(query: str, headers, body) -> str | None:
+    """Who an HTTP request says it is, as far as the journal can tell without the surface:
+    a `login` parameter (query or urlencoded body), else Basic credentials."""
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key.lower() == "login":
+            return value
+    content_type = headers.get("Content-Type", "").partition(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded" and body:
+        text = body[:65536].decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else body[:65536]
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            if key.lower() == "login" and value:
+                return value
+    auth = headers.get("Authorization", "")
+    if auth[:6].lower() == "basic ":
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            return base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")[0] or None
+    return None
+
+
+class _NoHeaders(dict):
+    """The headers of a request that has none (SMPP, SMTP, FTP): one shared, hashable empty."""
+
+    __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+NO_HEADERS = _NoHeaders()
+
+
+@dataclass(slots=True)
 class Exchange:
-    """One request on one surface while it is being answered."""
+    """One request on one surface while it is being answered. Kept as it came (the headers
+    mapping, the body's bytes): the journal shows it when asked, answering comes first."""
 
     surface: str
     method: str
     path: str
     query: str = ""
-    headers: dict = field(default_factory=dict)
-    body: str | None = None
+    headers: Mapping[str, str] = NO_HEADERS
+    body: str | bytes | None = None
     login: str | None = None
     status: int | str | None = None
-    response: str | None = None
+    response: str | bytes | None = None
+    charset: str | None = None  # of a response kept as bytes
     message_ids: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    http: bool = False  # an HTTP request: who it is may be read from its parameters
+
+
+_NOT_READ = object()  # a login not yet read from the request
+
+
+class JournalEntry:
+    """One journalled request: its view is built on first read and kept."""
+
+    __slots__ = ("id", "at", "surface", "status", "exchange", "duration_ms", "_login", "_view")
+
+    def __init__(self, number: int, at, exchange: Exchange, seconds: float) -> None:
+        self.id, self.at, self.exchange = number, at, exchange
+        self.surface, self.status = exchange.surface, exchange.status
+        self.duration_ms = round(seconds * 1000, 3)
+        self._login = exchange.login if exchange.login is not None or not exchange.http else _NOT_READ
+        self._view: dict | None = None
+
+    @property
+    def login(self) -> str | None:
+        if self._login is _NOT_READ:
+            e = self.exchange
+            self._login = _login_in(e.query, e.headers, e.body)
+        return self._login  # type: ignore[return-value]
+
+    def get(self, key: str) -> object:
+        return self.login if key == "login" else self.view().get(key)
+
+    def view(self) -> dict:
+        if self._view is None:
+            e = self.exchange
+            self._view = {
+                "id": self.id, "at": iso(self.at), "surface": e.surface, "method": e.method, "path": e.path,
+                "query": e.query, "headers": dict(e.headers), "body": _cut(e.body), "status": e.status,
+                "response": _cut(e.response, e.charset), "login": self.login, "message_ids": list(e.message_ids),
+                "duration_ms": self.duration_ms,
+            }
+            self.exchange = None  # type: ignore[assignment]  # the view holds what is kept
+        return self._view
 
 
 class RequestJournal:
     FILTERS = ("surface", "login", "status", "path")
 
     def __init__(self, cap: int = DEFAULT_JOURNAL_CAP) -> None:
-        self.entries: deque[dict] = deque(maxlen=cap)
+        self.entries: deque[JournalEntry] = deque(maxlen=cap)
         self._next_id = 1
 
-    def add(self, entry: dict) -> dict:
-        entry = {"id": self._next_id, **entry}
+    def add(self, at, exchange: Exchange, seconds: float) -> JournalEntry:
+        entry = JournalEntry(self._next_id, at, exchange, seconds)
         self._next_id += 1
         self.entries.append(entry)
         return entry
@@ -191,7 +265,7 @@ class RequestJournal:
         self.entries.clear()
 
     def forget_login(self, login: str) -> None:
-        kept = [e for e in self.entries if e.get("login") != login]
+        kept = [e for e in self.entries if e.login != login]
         self.entries.clear()
         self.entries.extend(kept)
 
@@ -204,7 +278,7 @@ class Watch:
         self.platform = platform
         self.faults = Faults(platform.store, surfaces)
         self.journal = RequestJournal(journal_cap)
-        self.observers: list[Callable[[dict, float], None]] = []  # (entry, seconds): the metrics
+        self.observers: list[Callable[[JournalEntry, float], None]] = []  # (entry, seconds): the metrics
         self._notify = notify
         platform.subscribe(self._on_event)
 
@@ -241,15 +315,9 @@ class Watch:
 
         return sender
 
-    def record(self, exchange: Exchange) -> dict:
+    def record(self, exchange: Exchange) -> JournalEntry:
         seconds = time.perf_counter() - exchange.started
-        entry = self.journal.add({
-            "at": iso(self.platform.now()), "surface": exchange.surface, "method": exchange.method,
-            "path": exchange.path, "query": exchange.query, "headers": exchange.headers,
-            "body": _cut(exchange.body), "status": exchange.status, "response": _cut(exchange.response),
-            "login": exchange.login, "message_ids": list(exchange.message_ids),
-            "duration_ms": round(seconds * 1000, 3),
-        })
+        entry = self.journal.add(self.platform.now(), exchange, seconds)
         for observer in self.observers:
             observer(entry, seconds)
         self._notify()

@@ -33,5 +33,10 @@ def register(table: ControlTable, router) -> None:
     async def home(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/_mock/ui/")
 
+    async def icon(request: web.Request) -> web.StreamResponse:
+        # Browsers ask for it on their own: an answer here keeps a 404 out of the request journal.
+        return web.Response(body=files["icon.svg"], content_type=TYPES[".svg"])
+
     table.add("GET", "/ui/{path*}", serve, "the QA web UI")
     router.add("/", home, surface="control")
+    router.add("/favicon.ico", icon, surface="control")

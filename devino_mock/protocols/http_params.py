@@ -157,7 +157,7 @@ async def read_params(request: web.Request) -> Params:
     content_type = request.content_type.lower()
     if content_type.startswith("multipart/"):
         pairs.extend(await _multipart_pairs(request))
-    elif request.can_read_body:
+    elif request.body_exists:
         body = await request.read()
         text = body.decode("utf-8", errors="replace").strip()
         if text:

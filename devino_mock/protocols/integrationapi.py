@@ -174,7 +174,7 @@ async def read_body(request: web.Request) -> Fields:
     try:
         # read() takes the whole body, bounded by the app's client_max_size; content.read(n)
         # would stop at whatever chunk has arrived.
-        raw = await request.read() if request.can_read_body else b""
+        raw = await request.read() if request.body_exists else b""
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, "too_big_body") from None
     if len(raw) > MAX_BODY:

@@ -28,7 +28,7 @@ from devino_mock.protocols.soap.operations import Call
 from devino_mock.protocols.soap.pipeline import Answer, SoapEndpoint, build_application, fault_answer
 from devino_mock.protocols.soap.services import SmsServiceV1, SmsServiceV2, ViberServiceV1, ViberServiceV2
 from devino_mock.protocols.soap.wsdl import asmx_template, with_location
-from devino_mock.web import Router
+from devino_mock.web import Router, body_of
 
 MAX_BODY = 4 * 1024 * 1024  # 1000 recipients and 2000 characters fit many times over
 _HOST = re.compile(r"^(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
@@ -58,13 +58,10 @@ class BodyTooLarge(Exception):
 async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge()
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = await body_of(request, limit)
+    if len(body) > limit:
+        raise BodyTooLarge()
+    return body
 
 
 def soap_action(request: web.Request) -> str:

@@ -15,7 +15,7 @@ from devino_mock.core.platform import Platform
 from devino_mock.core.services.twofa import Verdict
 from devino_mock.protocols.http_params import Params, parse_query
 from devino_mock.protocols.twofa import codes
-from devino_mock.web import Router
+from devino_mock.web import Router, body_of
 
 log = logging.getLogger("devino_mock.twofa")
 JSON_TYPE = "application/json; charset=utf-8"
@@ -40,7 +40,7 @@ def _xml_pairs(text: str) -> list[tuple[str, str]]:
 
 async def read(request: web.Request) -> Params:
     pairs = parse_query(request.rel_url.raw_query_string)
-    raw = await request.content.read(MAX_BODY + 1)
+    raw = await body_of(request, MAX_BODY)
     if len(raw) > MAX_BODY:
         raise BadRequest("body too large")
     text = raw.decode("utf-8", "replace").strip()

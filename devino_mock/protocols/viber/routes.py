@@ -18,7 +18,7 @@ from devino_mock.core.records import Message
 from devino_mock.protocols.basic_auth import basic_credentials
 from devino_mock.protocols.viber import codes
 from devino_mock.protocols.viber.messages import Refused, merge, to_request
-from devino_mock.web import Router
+from devino_mock.web import Router, body_of
 
 MAX_BODY = 4 * 1024 * 1024
 MAX_MESSAGES = 100  # per /send and per /status (viber.md §1, §3)
@@ -63,7 +63,7 @@ class ViberApi:
         if account is None:
             return _answer({"timestamp": _millis(self.platform.now()), "status": codes.AUTH,
                             "error": "Unauthorized", "message": "Unauthorized", "path": request.path}, status=401)
-        raw = await request.content.read(MAX_BODY + 1)
+        raw = await body_of(request, MAX_BODY)
         try:
             if len(raw) > MAX_BODY:
                 raise ValueError("too large")
