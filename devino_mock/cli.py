@@ -130,8 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ftp-port", type=_port, default=_env("ftp_port", DEFAULTS.ftp_port),
                         help="FTP drop-folder port (env DEVINO_MOCK_FTP_PORT, default %(default)s)")
     parser.add_argument("--ftp-root", default=_env("ftp_root", None),
-                        help="folder holding one FTP home per account (env DEVINO_MOCK_FTP_ROOT; default: a fresh "
-                        "temporary folder, removed on exit)")
+                        help="folder holding one FTP home per account (env DEVINO_MOCK_FTP_ROOT; default: DIR/ftp "
+                        "with --data-dir DIR, else a fresh temporary folder, removed on exit)")
     parser.add_argument("--ftp-poll-interval", type=_seconds, default=_env("ftp_poll_interval", DEFAULTS.ftp_poll_interval),
                         help="virtual seconds between two looks at the FTP folders (env DEVINO_MOCK_FTP_POLL_INTERVAL, "
                         "default %(default)s as documented)")

@@ -206,11 +206,14 @@ class Platform:
         self.reschedule()
 
     def reschedule(self) -> None:
-        """Schedule again every planned step and pending callback found in the store."""
+        """Schedule again every planned step and pending callback found in the store, and the
+        services' pending work (contact imports, campaign batches)."""
         for message in self.store.messages():
             if message.planned:
                 self.plan(message, message.planned)
         self.outbox.reschedule()
+        self.addressbook.reschedule()
+        self.campaigns.reschedule()
 
     # --- accounts and sessions -------------------------------------------------------
 

@@ -81,6 +81,8 @@ class Import:
     pending: list[list[dict]] = field(default_factory=list)  # validated rows not yet written, in chunks
     contact_ids: list[int] = field(default_factory=list)
     last_post_at: datetime | None = None
+    # When the next chunk is written; kept in the record so that a restart on a kept store
+    # schedules it again (reschedule) and a stale timer can tell it is stale.
     next_write_at: datetime | None = None
 
 
@@ -356,8 +358,19 @@ class AddressBook:
         job.next_write_at = now + timedelta(seconds=0 if self.import_rate <= 0
                                             else len(job.pending[0]) / self.import_rate)
         self.store.put(IMPORT, _key(job.login, job.key), job)
-        self.platform.scheduler.at(job.next_write_at, lambda login=job.login, key=job.key,
+        self._timer(job)
+
+    def _timer(self, job: Import) -> None:
+        self.platform.scheduler.at(job.next_write_at, lambda login=job.login, key=job.key,  # type: ignore[arg-type]
                                    when=job.next_write_at: self._write_chunk(login, key, when))
+
+    def reschedule(self) -> None:
+        """Schedule again the next chunk of every import still writing, from its record (a
+        restart on a kept store; the scheduler is only an index). A chunk is written and its
+        record updated in one go, so nothing already written is written again."""
+        for job in self.store.records(IMPORT):
+            if job.next_write_at is not None:
+                self._timer(job)
 
     def _write_chunk(self, login: str, key: str, when: datetime) -> None:
         job = self.store.get(IMPORT, _key(login, key))

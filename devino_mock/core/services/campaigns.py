@@ -129,6 +129,9 @@ class Task:
     run: int = 0  # bumped on every start and stop: batches of an older run do nothing
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # When the next batch goes out (None: none is due); kept in the record so that a restart
+    # on a kept store schedules it again (reschedule).
+    next_batch_at: datetime | None = None
 
 
 @dataclass
@@ -380,6 +383,7 @@ class Campaigns:
             raise errors.Refused("state_transition", **{"from": task.state, "to": state})
         previous, task.state = task.state, state
         task.run += 1
+        task.next_batch_at = None  # the batch of the old run, if any, is void
         now = self.platform.now()
         if state == CREATED:  # ready: starts by itself at StartDateTime (or at once)
             start = max(task.draft.start_at or now, now)
@@ -393,8 +397,18 @@ class Campaigns:
         return task
 
     def _schedule(self, task: Task, when: datetime) -> None:
+        """The next batch at `when`; the caller writes the task back."""
+        task.next_batch_at = when
         run = task.run
         self.platform.scheduler.at(when, lambda login=task.login, i=task.id: self._emit_batch(login, i, run))
+
+    def reschedule(self) -> None:
+        """Schedule again the next batch of every running campaign, from its record (a restart
+        on a kept store; the scheduler is only an index). A batch is sent and its record
+        updated in one go, so no recipient gets the letter twice."""
+        for task in self.store.records(TASK):
+            if task.next_batch_at is not None and task.state in (CREATED, STARTED):
+                self._schedule(task, task.next_batch_at)
 
     def _emit_batch(self, login: str, task_id: int, run: int) -> None:
         task = self.store.get(TASK, _key(login, task_id))
@@ -403,6 +417,7 @@ class Campaigns:
         from devino_mock.core.platform import ByAccount
 
         now = self.platform.now()
+        task.next_batch_at = None
         if task.state == CREATED:
             task.state = STARTED
         if task.started_at is None:

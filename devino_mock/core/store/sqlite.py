@@ -92,7 +92,9 @@ class SqliteStore(MemoryStore):
         self._rule_position = rules[0][0] if rules else 0
         self._sequences = {name: next_id for name, next_id in self._rows("SELECT name, next FROM sequences")}
         self._values = {key: codec.value_from(json.loads(value)) for key, value in self._rows("SELECT key, value FROM kv")}
-        for kind, key, data in self._rows("SELECT kind, key, data FROM records"):
+        # In the order they were first written (records(kind) is oldest first): an update
+        # keeps a row's rowid (the upsert in flush), a delete and a new put give it a new one.
+        for kind, key, data in self._rows("SELECT kind, key, data FROM records ORDER BY rowid"):
             self._records.setdefault(kind, {})[key] = codec.value_from(json.loads(data))
 
     # --- marking changes -----------------------------------------------------------------------
@@ -213,7 +215,8 @@ class SqliteStore(MemoryStore):
             records = dirty["records"]
             db.executemany("DELETE FROM records WHERE kind = ? AND key = ?",
                            [key for key, v in records.items() if v is None])
-            db.executemany("INSERT OR REPLACE INTO records (kind, key, data) VALUES (?, ?, ?)",
+            db.executemany("INSERT INTO records (kind, key, data) VALUES (?, ?, ?) "
+                           "ON CONFLICT(kind, key) DO UPDATE SET data = excluded.data",
                            [(*key, _dumps(codec.value_to(v))) for key, v in records.items() if v is not None])
             rules = dirty["rules"]
             db.executemany("DELETE FROM rules WHERE id = ?", [(k,) for k, v in rules.items() if v is None])

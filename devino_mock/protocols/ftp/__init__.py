@@ -12,6 +12,8 @@ from devino_mock.protocols.ftp.control import FtpControl
 from devino_mock.protocols.ftp.folder import DropFolder
 from devino_mock.protocols.ftp.listener import FtpListener, LoopBridge, parse_port_range, serve
 
+DATA_DIR_FOLDER = "ftp"  # the homes' parent inside --data-dir when no --ftp-root is given
+
 
 def control(table, emulator) -> FtpControl:
     """Adds the `/_mock/ftp` calls; `start` hands them the folder."""
@@ -22,10 +24,16 @@ def control(table, emulator) -> FtpControl:
 
 async def start(emulator, host: str, port: int) -> FtpListener:
     settings = emulator.settings
-    temporary = not settings.ftp_root
-    root = Path(tempfile.mkdtemp(prefix="devino-mock-ftp-")) if temporary else Path(settings.ftp_root)
+    temporary = not settings.ftp_root and not settings.data_dir
+    if settings.ftp_root:
+        root = Path(settings.ftp_root)
+    elif settings.data_dir:  # kept with the state: an archive not yet processed survives a restart
+        root = Path(settings.data_dir) / DATA_DIR_FOLDER
+    else:
+        root = Path(tempfile.mkdtemp(prefix="devino-mock-ftp-"))
     root.mkdir(parents=True, exist_ok=True)
     folder = DropFolder(emulator.platform, root, settings.ftp_poll_interval)
+    folder.resume()
     bridge = LoopBridge(asyncio.get_running_loop(), emulator.platform, folder)
     bridge.watch = emulator.watch
     try:

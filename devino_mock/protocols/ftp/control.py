@@ -62,21 +62,21 @@ class FtpControl:
 
     async def files(self, call: Call) -> web.Response:
         login, status = call.query.get("login"), call.query.get("status")
-        return await _json_files([u for u in self._folder().uploads
+        return await _json_files([u for u in self._folder().uploads()
                                   if (not login or u.login == login) and (not status or u.status == status)])
 
     async def file(self, call: Call) -> web.Response:
-        found = [u for u in self._folder().uploads if str(u.id) == call.params["id"]]
-        if not found:
+        found = self._folder().upload(call.params["id"])
+        if found is None:
             raise ControlError(f"no uploaded file {call.params['id']!r}", 404)
-        return await _json_files(found, one=True)
+        return await _json_files([found], one=True)
 
     async def options(self, call: Call) -> web.Response:
         folder, login = self._folder(), call.params["login"]
         if call.request.method in ("POST", "PUT"):
-            folder.options[login] = AccountOptions.from_dict(await call.body())
+            folder.set_options(login, AccountOptions.from_dict(await call.body()))
         elif call.request.method == "DELETE":
-            folder.options.pop(login, None)
+            folder.drop_options(login)
         return json_response({"login": login, **folder.options_for(login).to_dict()})
 
     def register(self, table: ControlTable) -> None:

@@ -1,13 +1,16 @@
 """The drop folder on the event loop: it learns of every finished upload from the FTP thread,
 polls on the virtual clock ("1 раз в 10 секунд", ftp.md §1), processes archives earliest first,
-one after another, deletes them, and keeps a record of what each one became."""
+one after another, deletes them, and keeps a record of what each one became.
+
+The records (uploads and the per-account arrangements) live in the platform's store, so with
+--data-dir they survive a restart; an archive not yet processed stays on disk in its home
+until the next poll, which `resume()` schedules again after a restart."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import hashlib
-import itertools
 import logging
 import math
 import re
@@ -35,6 +38,9 @@ MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 CLIENT_UTC_OFFSET_HOURS = 3.0  # "локальное время Клиента": Moscow unless arranged otherwise
 PLAIN_MODE_SENDER = "DEVINO"  # without template the sender is set by support (ftp.md §3)
 SAFE_HOME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+# The store's record kinds: one Upload per uploaded file (keyed by its id), one AccountOptions
+# per login that has arrangements; upload ids come from the store's sequence of the same name.
+UPLOAD, OPTIONS = "ftp.upload", "ftp.options"
 
 
 @dataclass
@@ -47,6 +53,7 @@ class AccountOptions:
     sender: str | None = None
     validity: int = DEFAULT_VALIDITY_MINUTES
     utc_offset: float = CLIENT_UTC_OFFSET_HOURS
+    login: str | None = None  # the account they are kept for (the store key), not an option
 
     @classmethod
     def from_dict(cls, data: dict) -> "AccountOptions":
@@ -86,7 +93,7 @@ class AccountOptions:
 class Upload:
     id: int
     login: str
-    path: Path
+    path: str  # where the file lies on disk (a string: the record is stored as plain data)
     name: str
     ftp_path: str
     size: int
@@ -102,6 +109,10 @@ class Upload:
     def accepted(self) -> int:
         return sum(1 for r in self.rows if r.get("status") == "accepted")
 
+    @property
+    def file(self) -> Path:
+        return Path(self.path)
+
 
 def home_name(login: str) -> str:
     """A directory name for a login: the login itself when it is a safe file name."""
@@ -115,9 +126,7 @@ class DropFolder:
         self.platform = platform
         self.root = root
         self.poll_interval = poll_interval
-        self.uploads: list[Upload] = []
-        self.options: dict[str, AccountOptions] = {}
-        self._ids = itertools.count(1)
+        self.store = platform.store
         self._uploading: set[Path] = set()
         self._homes: set[Path] = set()  # only these are ever cleared: --ftp-root may hold other things
         self._poll_at: float | None = None
@@ -139,8 +148,42 @@ class DropFolder:
     def next_poll(self) -> datetime | None:
         return None if self._poll_at is None else datetime.fromtimestamp(self._poll_at, tz=timezone.utc)
 
+    # --- the records ---------------------------------------------------------------------
+
+    def uploads(self) -> list[Upload]:
+        """Every recorded upload, oldest first."""
+        return sorted(self.store.records(UPLOAD), key=lambda u: u.id)
+
+    def upload(self, upload_id: str) -> Upload | None:
+        return self.store.get(UPLOAD, upload_id)  # type: ignore[return-value]
+
+    def _save(self, upload: Upload) -> None:
+        self.store.put(UPLOAD, str(upload.id), upload)
+
+    def _keep(self, upload: Upload) -> None:
+        """Write back an upload after its processing, unless a reset forgot it meanwhile."""
+        if self.store.get(UPLOAD, str(upload.id)) is upload:
+            self._save(upload)
+
+    def _commit(self) -> None:
+        """Make what was just recorded durable. The FTP thread's calls and the large-archive
+        task run outside any HTTP request, whose answer would otherwise commit it."""
+        self.store.flush()
+
     def options_for(self, login: str) -> AccountOptions:
-        return self.options.get(login) or AccountOptions()
+        return self.store.get(OPTIONS, login) or AccountOptions()  # type: ignore[return-value]
+
+    def set_options(self, login: str, options: AccountOptions) -> None:
+        options.login = login
+        self.store.put(OPTIONS, login, options)
+
+    def drop_options(self, login: str) -> None:
+        self.store.delete(OPTIONS, login)
+
+    def _pending_at(self, file: Path) -> list[Upload]:
+        return [u for u in self.store.records(UPLOAD) if u.status == PENDING and u.file == file]
+
+    # --- what the FTP thread reports ----------------------------------------------------------
 
     def upload_started(self, login: str, path: str) -> None:
         self._uploading.add(Path(path))
@@ -148,42 +191,91 @@ class DropFolder:
     def upload_aborted(self, login: str, path: str) -> None:
         file = Path(path)
         self._uploading.discard(file)
-        for upload in self.uploads:
-            if upload.status == PENDING and upload.path == file:
-                upload.status, upload.note = REPLACED, "overwritten by an upload that did not finish"
+        for upload in self._pending_at(file):
+            upload.status, upload.note = REPLACED, "overwritten by an upload that did not finish"
+            self._save(upload)
+        self._commit()
 
     def upload_finished(self, login: str, path: str) -> None:
-        file = Path(path)
+        self._record(login, Path(path))
+        self._commit()
+
+    def _record(self, login: str, file: Path) -> None:
         self._uploading.discard(file)
         home = (self.root / home_name(login)).resolve()
-        for upload in self.uploads:
-            if upload.status == PENDING and upload.path == file:
-                upload.status, upload.note = REPLACED, "uploaded again before it was processed"
+        for upload in self._pending_at(file):
+            upload.status, upload.note = REPLACED, "uploaded again before it was processed"
+            self._save(upload)
         try:
             size = file.stat().st_size
         except OSError:
             return  # gone already (a reset or a quick DELE); nothing to record
         where = file.resolve()
-        upload = Upload(next(self._ids), login, file, file.name, "/" + _relative(where, home), size, self.platform.now())
+        [number] = self.store.next_ids(UPLOAD, 1, 1)
+        upload = Upload(number, login, str(file), file.name, "/" + _relative(where, home), size, self.platform.now())
         if where.parent != home:
             upload.status, upload.note = IGNORED, "only archives in the home folder are processed; left in place"
         elif not file.name.lower().endswith(".zip"):
             upload.status, upload.note = IGNORED, "not a .zip archive; left in place"
         else:
             self._schedule_poll()
-        self.uploads.append(upload)
+        self._save(upload)
 
     def renamed(self, login: str, source: str, target: str) -> None:
-        for upload in self.uploads:
-            if upload.status == PENDING and upload.path == Path(source):
-                upload.status, upload.note = REPLACED, f"renamed to {Path(target).name} before it was processed"
-        self.upload_finished(login, target)
+        for upload in self._pending_at(Path(source)):
+            upload.status, upload.note = REPLACED, f"renamed to {Path(target).name} before it was processed"
+            self._save(upload)
+        self._record(login, Path(target))
+        self._commit()
+
+    # --- resets and restarts ------------------------------------------------------------------
+
+    def resume(self) -> None:
+        """Pick up where a previous run on the same store stopped (--data-dir): its homes are
+        cleared by a reset too, archives still pending are processed at the next poll, and an
+        archive that was being sent when the process stopped is settled from the journal."""
+        uploads = self.uploads()
+        logins = {u.login for u in uploads} | {a.login for a in self.platform.accounts()}
+        for login in logins:
+            home = self.root / home_name(login)
+            if home.is_dir() and not home.is_symlink():
+                self._homes.add(home)
+        interrupted = [u for u in uploads if u.status == PROCESSING]
+        if interrupted:
+            self._settle_interrupted(interrupted)
+        if any(u.status == PENDING for u in uploads):
+            self._schedule_poll()
+        self._commit()
+
+    def _settle_interrupted(self, uploads: list[Upload]) -> None:
+        """A large archive is sent row by row and its record written when it is done, so one
+        cut off by a stop lists no rows yet. Each row that was sent is a message marked with
+        the file's id: those become its rows; the rest of the archive is not sent (sending it
+        again could send some rows twice)."""
+        by_id = {u.id: u for u in uploads}
+        sent: dict[int, list[Message]] = {u.id: [] for u in uploads}
+        for message in self.store.messages():
+            file_id = message.extra.get("ftp_file_id")
+            if message.transport == "ftp" and file_id in by_id and message.login == by_id[file_id].login:
+                sent[file_id].append(message)
+        for upload in uploads:
+            messages = sent[upload.id]
+            upload.rows = [{"line": m.extra.get("ftp_line"), "phone": m.destination, "text": m.text,
+                            "status": "accepted", "message_id": m.id, "ids": list(m.ids)} for m in messages]
+            upload.status = PROCESSED if messages else REJECTED
+            upload.note = (f"devino-mock stopped while sending this archive; {len(messages)} rows were sent "
+                           "before it (listed), the others were not")
+            upload.processed_at = self.platform.now()
+            self._journal(upload, messages, "internal_error")
+            self._save(upload)
 
     def reset(self) -> None:
         """Forget every upload and delete every file in every home (POST /_mock/reset)."""
         self._generation += 1
-        self.uploads.clear()
-        self.options.clear()
+        for upload in self.store.records(UPLOAD):
+            self.store.delete(UPLOAD, str(upload.id))
+        for options in self.store.records(OPTIONS):
+            self.store.delete(OPTIONS, options.login)
         self._uploading.clear()
         self._queue.clear()
         self._poll_at = None
@@ -198,8 +290,10 @@ class DropFolder:
 
     def forget_login(self, login: str) -> None:
         """A scoped reset (mock-interface.md §13): one account's uploads, options and files go."""
-        self.uploads = [u for u in self.uploads if u.login != login]
-        self.options.pop(login, None)
+        for upload in self.store.records(UPLOAD):
+            if upload.login == login:
+                self.store.delete(UPLOAD, str(upload.id))
+        self.drop_options(login)
         self._queue = type(self._queue)(u for u in self._queue if u.login != login)
         home = self.home(login)
         if home.is_dir() and not home.is_symlink():
@@ -227,8 +321,8 @@ class DropFolder:
         if generation != self._generation:
             return
         self._poll_at = None
-        due = [u for u in self.uploads
-               if u.status == PENDING and u.path not in self._uploading and u not in self._queue]
+        due = [u for u in self.uploads()
+               if u.status == PENDING and u.file not in self._uploading and u not in self._queue]
         self._queue.extend(sorted(due, key=self._order))
         self._drain()
 
@@ -251,6 +345,7 @@ class DropFolder:
                 continue
             data = self._take(upload)
             if data is None:
+                self._keep(upload)
                 continue
             try:
                 loop = asyncio.get_running_loop()
@@ -260,23 +355,25 @@ class DropFolder:
                 self._process(upload, data)
                 continue
             upload.status = PROCESSING
+            self._keep(upload)
             self._worker = loop.create_task(self._process_large(upload, data, self._generation))
             self._worker.add_done_callback(self._worker_done)
 
     def _worker_done(self, task: asyncio.Task) -> None:
         self._worker = None
         self._drain()
+        self._commit()
 
     def _take(self, upload: Upload) -> bytes | None:
         """The archive's bytes, removed from the folder (processed files leave it, ftp.md §1)."""
         try:
-            with upload.path.open("rb") as file:
+            with upload.file.open("rb") as file:
                 data = file.read(MAX_UPLOAD_BYTES + 1)
         except FileNotFoundError:
             upload.status, upload.note = REMOVED, "deleted or renamed by the client before it was processed"
             upload.processed_at = self.platform.now()
             return None
-        upload.path.unlink(missing_ok=True)
+        upload.file.unlink(missing_ok=True)
         return data
 
     def _process(self, upload: Upload, data: bytes) -> None:
@@ -287,6 +384,7 @@ class DropFolder:
         except Exception as exc:  # one broken file must never stop the others
             self._failed(upload, exc)
         upload.processed_at = self.platform.now()
+        self._keep(upload)
 
     async def _process_large(self, upload: Upload, data: bytes, generation: int) -> None:
         try:
@@ -321,6 +419,8 @@ class DropFolder:
         except Exception as exc:
             self._failed(upload, exc)
         upload.processed_at = self.platform.now()
+        self._keep(upload)
+        self._commit()
 
     def _precheck(self, upload: Upload, data: bytes) -> None:
         upload.warnings.extend(archive.name_warnings(upload.name, upload.login))
@@ -393,7 +493,7 @@ class DropFolder:
         request = SmsRequest(
             source=batch.source, destinations=[job.phone], text=job.text, transport="ftp",
             send_at=send_at, by_timezone=job.by_timezone, validity_minutes=batch.validity_minutes,
-            extra={"ftp_file": upload.name, "ftp_line": job.line},
+            extra={"ftp_file": upload.name, "ftp_line": job.line, "ftp_file_id": upload.id},
         )
         try:
             self.platform.check(ByAccount(upload.login), request)

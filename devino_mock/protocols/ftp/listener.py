@@ -1,8 +1,8 @@
 """pyftpdlib in its own thread. Logins are checked against the platform accounts on the event
 loop (so accounts added through the control API can log in at once); each account is locked
-into its own home; every finished upload is handed to the drop folder on the loop before
+into its own home; every finished upload is recorded by the drop folder on the loop before
 the client hears "226 Transfer complete", so a test that advances the clock right after
-STOR always sees its file."""
+STOR always sees its file, and a kept store (--data-dir) has it before the client is told."""
 
 from __future__ import annotations
 
@@ -81,8 +81,25 @@ class LoopBridge:
             return False
 
     def tell(self, method: str, *args: str) -> None:
-        """Queue a drop-folder call on the loop, ahead of anything the client sends later."""
-        self.loop.call_soon_threadsafe(getattr(self.folder, method), *args)
+        """Run a drop-folder call on the loop and wait for it: the upload is recorded (and, with
+        --data-dir, committed) before the client hears the reply, ahead of anything it sends
+        later."""
+        action = getattr(self.folder, method)
+
+        async def run() -> None:
+            action(*args)
+
+        try:
+            done = asyncio.run_coroutine_threadsafe(run(), self.loop)
+        except RuntimeError:  # the loop is closed: the process is ending
+            log.warning("FTP: %s%r not recorded: the emulator is stopping", method, args)
+            return
+        try:
+            done.result(LOOP_CALL_TIMEOUT)
+        except TimeoutError:  # the loop is too busy: the reply must not hang on it
+            log.warning("FTP: %s%r not recorded within %s s", method, args, LOOP_CALL_TIMEOUT)
+        except Exception:
+            log.exception("FTP: the drop folder failed on %s%r", method, args)
 
 
 class PlatformAuthorizer:
