@@ -280,7 +280,7 @@ class Watch:
         self.journal = RequestJournal(journal_cap)
         self.observers: list[Callable[[JournalEntry, float], None]] = []  # (entry, seconds): the metrics
         self._notify = notify
-        platform.subscribe(self._on_event)
+        platform.subscribe(self._on_event, MessageAccepted)
 
     def _on_event(self, event) -> None:
         # A message accepted while a request is being answered belongs to that request (a

@@ -95,7 +95,8 @@ class Platform:
         self._step_bound = self._step  # one bound method for every scheduled step, not one each
         self.fixtures = fixtures
         self.scenarios = Scenarios(fixtures.rules, self.store)
-        self._listeners: list[Callable[[Event], None]] = []
+        self._listeners: list[tuple[Callable[[Event], None], tuple[type, ...]]] = []
+        self._routes: dict[type, tuple[Callable[[Event], None], ...]] = {}  # event type -> its listeners
         self.outbox = Outbox(self.store, self.now, self.scheduler, self._emit)
         self.pipeline = SendPipeline(self)
         # The services beyond sending (core/services/): they listen to events and send through
@@ -140,12 +141,26 @@ class Platform:
         self.clock.unfreeze()
         return self.now()
 
-    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def subscribe(self, listener: Callable[[Event], None], *kinds: type) -> Callable[[], None]:
+        """Call `listener` with every event of `kinds` (of every kind when none is named).
+        Returns what unsubscribes it."""
+        entry = (listener, kinds)
+        self._listeners.append(entry)
+        self._routes.clear()
+
+        def unsubscribe() -> None:
+            self._listeners.remove(entry)
+            self._routes.clear()
+        return unsubscribe
 
     def _emit(self, event: Event) -> None:
-        for listener in list(self._listeners):
+        # Who hears an event of this type, worked out once: a message's life is several
+        # events, and most listeners care for one or two kinds.
+        listeners = self._routes.get(type(event))
+        if listeners is None:
+            listeners = self._routes[type(event)] = tuple(
+                listener for listener, kinds in self._listeners if not kinds or isinstance(event, kinds))
+        for listener in listeners:
             listener(event)
 
     def emit_accepted(self, message: Message) -> None:

@@ -180,22 +180,25 @@ class Scenarios:
         self._runtime = [Rule.from_dict({k: v for k, v in d.items() if k != "id"}, d["id"])
                          for d in self._store.rules()]
         self._by_number: dict[str, list[tuple[int, Rule]]] = {}
-        self._scanned: list[tuple[int, Rule]] = []
+        self._scanned: dict[str, list[tuple[int, Rule]]] = {}  # by channel
         for position, rule in enumerate(self.rules()):
             number = rule.exact_destination
             if number:
                 self._by_number.setdefault(number, []).append((position, rule))
             else:
-                self._scanned.append((position, rule))
+                self._scanned.setdefault(rule.channel, []).append((position, rule))
 
     def outcome(self, *, channel: str, login: str, source: str, destination: str) -> Outcome:
         for override in self.overrides:
             decided = override(channel=channel, login=login, source=source, destination=destination)
             if decided is not None:
                 return decided
-        candidates = self._by_number.get(destination, [])
-        if self._scanned:
-            candidates = sorted(candidates + self._scanned, key=lambda item: item[0])
+        candidates = self._by_number.get(destination)
+        scanned = self._scanned.get(channel)
+        if candidates is None:
+            candidates = scanned or ()  # kept in position order already
+        elif scanned:
+            candidates = sorted(candidates + scanned, key=lambda item: item[0])
         for _, rule in candidates:
             if rule.matches(channel=channel, login=login, source=source, destination=destination):
                 return rule.outcome

@@ -200,7 +200,7 @@ class AddressBook:
         self.store = platform.store
         self.import_rate = import_rate
         self.idle_finish = idle_finish
-        platform.subscribe(self._on_event)
+        platform.subscribe(self._on_event, RecipientAction)
         platform.scenarios.overrides.append(self._suppressed)
 
     # --- groups (A1–A5) -------------------------------------------------------------------

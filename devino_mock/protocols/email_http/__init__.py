@@ -6,6 +6,7 @@ from __future__ import annotations
 from devino_mock.control.table import Call, ControlError, ControlTable, json_response
 from devino_mock.control.views import message_view
 from devino_mock.core.channels import EMAIL
+from devino_mock.core.events import RecipientAction, StatusChanged
 from devino_mock.core.platform import Platform
 from devino_mock.protocols.email_http import routes
 from devino_mock.protocols.email_http.callbacks import EmailCallbacks
@@ -21,7 +22,7 @@ MAX_URL = 2048
 
 def register(router: Router, platform: Platform) -> None:
     routes.register(router, platform)
-    platform.subscribe(EmailCallbacks(platform).on_event)
+    platform.subscribe(EmailCallbacks(platform).on_event, StatusChanged, RecipientAction)
 
 
 def control(table: ControlTable, emulator) -> None:

@@ -39,7 +39,7 @@ def reply_text(answer: str | None) -> str | None:
 class SmsPush:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        platform.subscribe(self.on_event)
+        platform.subscribe(self.on_event, IncomingReceived)
         platform.outbox.on_settled[PUSH_KIND] = self.on_settled
 
     def on_event(self, event: Event) -> None:
