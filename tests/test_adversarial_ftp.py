@@ -70,6 +70,13 @@ def test_a_large_archive_is_processed_in_slices_and_every_row_is_accounted_for(d
     upload = wait_done(devino_mock, name, "ftp_rich")
     assert (upload["status"], upload["accepted"], upload["rejected"]) == ("processed", 20_000, 0)
     assert len(upload["rows"]) == 20_000
+    assert len(upload["message_ids"]) == 20_000 and upload["message_ids"][0] == upload["rows"][0]["message_id"]
+    # Written a piece at a time, it is still one JSON document, the same one by id.
+    assert requests.get(f"{devino_mock.url}/_mock/ftp/files/{upload['id']}").json() == upload
+    summary = requests.get(f"{devino_mock.url}/_mock/ftp/files", params={"login": "ftp_rich", "rows": "false"}).json()
+    assert summary == [{k: v for k, v in upload.items() if k not in ("rows", "message_ids")}]
+    bad = requests.get(f"{devino_mock.url}/_mock/ftp/files", params={"rows": "maybe"})
+    assert bad.status_code == 400 and bad.json() == {"error": "'rows' must be true or false"}
     assert devino_mock.account("ftp_rich")["balance"] == 80_000.0
     assert len(devino_mock.messages(login="ftp_rich")) == 20_000
 

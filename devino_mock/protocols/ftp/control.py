@@ -13,7 +13,11 @@ from devino_mock.control.views import iso
 from devino_mock.protocols.ftp.folder import AccountOptions, DropFolder, Upload
 
 
-def upload_view(upload: Upload) -> dict:
+ROWS_PER_PIECE = 2_000  # rows encoded between two turns of the loop
+
+
+def upload_summary(upload: Upload) -> dict:
+    """An upload without its rows (and the ids they became)."""
     return {
         "id": upload.id,
         "login": upload.login,
@@ -28,20 +32,54 @@ def upload_view(upload: Upload) -> dict:
         "warnings": list(upload.warnings),
         "accepted": upload.accepted,
         "rejected": len(upload.rows) - upload.accepted,
-        "message_ids": [r.get("message_id") for r in upload.rows if r.get("status") == "accepted"],
-        "rows": upload.rows,
     }
 
 
-async def _json_files(uploads: list[Upload], one: bool = False) -> web.Response:
-    """Uploads with their rows: an archive of 100,000 rows is a 16 MB answer, written in a
-    thread so the loop keeps serving others meanwhile (json.dumps lets go of the GIL between
-    the loop's turns)."""
-    views: object = upload_view(uploads[0]) if one else [upload_view(u) for u in uploads]
-    if sum(len(u.rows) for u in uploads) < 2_000:
-        return json_response(views)
-    text = await asyncio.to_thread(json.dumps, views, ensure_ascii=False)
-    return web.Response(text=text, content_type="application/json")
+def upload_view(upload: Upload) -> dict:
+    return {**upload_summary(upload),
+            "message_ids": [r.get("message_id") for r in upload.rows if r.get("status") == "accepted"],
+            "rows": upload.rows}
+
+
+async def _json_files(request: web.Request, uploads: list[Upload], one: bool = False) -> web.StreamResponse:
+    """Uploads with their rows. An archive of 100,000 rows is a 16 MB answer: it is encoded
+    and written a piece at a time, the loop serving others between pieces (json.dumps of the
+    whole holds the GIL, in a thread or not, for a tenth of a second and more)."""
+    if sum(len(u.rows) for u in uploads) < ROWS_PER_PIECE:
+        return json_response(upload_view(uploads[0]) if one else [upload_view(u) for u in uploads])
+    response = web.StreamResponse(headers={"Content-Type": "application/json; charset=utf-8"})
+    await response.prepare(request)
+    await response.write(b"" if one else b"[")
+    for number, upload in enumerate(uploads):
+        head = json.dumps(upload_summary(upload), ensure_ascii=False)[:-1]
+        await response.write(((", " if number else "") + head + ', "message_ids": [').encode())
+        await _write_pieces(response, upload.rows,
+                            lambda rows: [r.get("message_id") for r in rows if r.get("status") == "accepted"])
+        await response.write(b'], "rows": [')
+        await _write_pieces(response, upload.rows, lambda rows: rows)
+        await response.write(b"]}")
+    await response.write(b"" if one else b"]")
+    await response.write_eof()
+    return response
+
+
+async def _write_pieces(response: web.StreamResponse, rows: list[dict], items) -> None:
+    """The JSON array items of `items(rows)`, without brackets, ROWS_PER_PIECE rows at a time."""
+    first = True
+    for start in range(0, len(rows), ROWS_PER_PIECE):
+        encoded = json.dumps(items(rows[start:start + ROWS_PER_PIECE]), ensure_ascii=False)[1:-1]
+        if encoded:
+            await response.write((encoded if first else ", " + encoded).encode())
+            first = False
+        await asyncio.sleep(0)
+
+
+def _wants_rows(call: Call) -> bool:
+    """`?rows=false`: the uploads without their rows and message ids (counts stay)."""
+    value = (call.query.get("rows") or "true").strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise ControlError("'rows' must be true or false")
+    return value in ("true", "1")
 
 
 class FtpControl:
@@ -60,16 +98,21 @@ class FtpControl:
         return json_response({"root": str(folder.root), "poll_interval": folder.poll_interval,
                               "next_poll": iso(folder.next_poll)})
 
-    async def files(self, call: Call) -> web.Response:
+    async def files(self, call: Call) -> web.StreamResponse:
         login, status = call.query.get("login"), call.query.get("status")
-        return await _json_files([u for u in self._folder().uploads()
-                                  if (not login or u.login == login) and (not status or u.status == status)])
+        uploads = [u for u in self._folder().uploads()
+                   if (not login or u.login == login) and (not status or u.status == status)]
+        if not _wants_rows(call):
+            return json_response([upload_summary(u) for u in uploads])
+        return await _json_files(call.request, uploads)
 
-    async def file(self, call: Call) -> web.Response:
+    async def file(self, call: Call) -> web.StreamResponse:
         found = self._folder().upload(call.params["id"])
         if found is None:
             raise ControlError(f"no uploaded file {call.params['id']!r}", 404)
-        return await _json_files([found], one=True)
+        if not _wants_rows(call):
+            return json_response(upload_summary(found))
+        return await _json_files(call.request, [found], one=True)
 
     async def options(self, call: Call) -> web.Response:
         folder, login = self._folder(), call.params["login"]

@@ -23,7 +23,7 @@ from devino_mock.core import errors
 from devino_mock.core.records import Message
 from devino_mock.core.platform import ByAccount, Platform, SmsRequest
 from devino_mock.protocols.ftp import archive
-from devino_mock.protocols.slicing import Slices
+from devino_mock.protocols.slicing import SETTLE_EVERY, Slices
 from devino_mock.protocols.ftp.batch import AUTO, DEFAULT_VALIDITY_MINUTES, MODES, Batch, build
 
 log = logging.getLogger("devino_mock.ftp")
@@ -401,7 +401,7 @@ class DropFolder:
                 return  # a reset forgot this upload
             self._after_build(upload, batch)
             checked = []
-            slices = Slices()
+            slices = Slices(settle_every=SETTLE_EVERY)  # rows become records kept for good
             for job in batch.jobs:
                 await slices.pause()
                 if generation != self._generation:
