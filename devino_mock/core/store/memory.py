@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from typing import Iterable
 
 from devino_mock.core.accounts import Account, Session
 from devino_mock.core.records import Callback, Incoming, Message, Submission
+from devino_mock.core.letgo import let_go
 from devino_mock.core.store.base import Store
-
-
-SLICE = 5_000  # records freed per turn of the event loop after a reset
 
 
 class MemoryStore(Store):
@@ -21,27 +18,12 @@ class MemoryStore(Store):
         self._forget_all()
 
     def clear(self) -> None:
-        old = self._messages
-        self._by_id.clear()  # only keys go here: the records still stand in the old journal
+        # The old journal and its index are let go of a slice per turn of the loop (a reset
+        # with a hundred thousand messages answers at once); nothing reads them any more.
+        journal, index = self._messages, self._by_id
         self._forget_all()
-        self._let_go(old)
-
-    @staticmethod
-    def _let_go(records: deque) -> None:
-        """Free a forgotten journal a slice per turn of the event loop: letting go of 100,000
-        records at once holds everything else for a tenth of a second."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no loop: freed right here, as the caller drops it
-
-        def some() -> None:
-            for _ in range(min(len(records), SLICE)):
-                records.pop()
-            if records:
-                loop.call_soon(some)
-
-        loop.call_soon(some)
+        let_go(index)
+        let_go(journal)
 
     def _forget_all(self) -> None:
         self._accounts: dict[str, Account] = {}
