@@ -13,10 +13,11 @@ import requests
 from tests.support import FREE_PORTS as FREE, EmulatorProcess
 
 V2 = {"Login": "keep", "Password": "keep1", "SourceAddress": "DEVINO", "Data": "persist me"}
+FIXTURE_LOGIN = {"Login": "test_login", "Password": "test123"}  # an account a reset restores
 
 
-def sms(url: str, number: str = "79161234567") -> str:
-    response = requests.post(f"{url}/rest/v2/Sms/Send", data={**V2, "DestinationAddress": number})
+def sms(url: str, number: str = "79161234567", **credentials: str) -> str:
+    response = requests.post(f"{url}/rest/v2/Sms/Send", data={**V2, **credentials, "DestinationAddress": number})
     assert response.status_code == 200, response.text
     return response.json()[0]
 
@@ -77,12 +78,15 @@ def test_reset_clears_the_database_too(tmp_path):
     data = str(tmp_path / "state")
     with EmulatorProcess(*FREE, "--data-dir", data) as first:
         requests.post(f"{first.url}/_mock/accounts", json={"login": "keep", "password": "keep1"})
-        sms(first.url)
+        before = sms(first.url)
         requests.post(f"{first.url}/_mock/reset")
+        after = sms(first.url, **FIXTURE_LOGIN)  # written to the database the reset started
     with EmulatorProcess(*FREE, "--data-dir", data) as second:
-        assert get(second.url, "messages") == []
+        assert [m["id"] for m in get(second.url, "messages")] == [after]
         assert "keep" not in [a["login"] for a in get(second.url, "accounts")]
         assert "test_login" in [a["login"] for a in get(second.url, "accounts")]
+        assert int(sms(second.url, **FIXTURE_LOGIN)) > int(after) > int(before)  # ids never repeat across a reset
+    assert sorted(p.name for p in (tmp_path / "state").iterdir() if ".new" in p.name) == []
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
