@@ -86,7 +86,22 @@ def test_reset_clears_the_database_too(tmp_path):
         assert "keep" not in [a["login"] for a in get(second.url, "accounts")]
         assert "test_login" in [a["login"] for a in get(second.url, "accounts")]
         assert int(sms(second.url, **FIXTURE_LOGIN)) > int(after) > int(before)  # ids never repeat across a reset
-    assert sorted(p.name for p in (tmp_path / "state").iterdir() if ".new" in p.name) == []
+    # Each reset starts the next database file; the old one is gone once the new one is whole.
+    assert sorted(p.name for p in (tmp_path / "state").iterdir() if "sqlite3" in p.name) == ["devino-mock.1.sqlite3"]
+
+
+def test_a_restart_takes_the_newest_database_and_removes_the_others(tmp_path):
+    data = tmp_path / "state"
+    with EmulatorProcess(*FREE, "--data-dir", str(data)) as first:
+        requests.post(f"{first.url}/_mock/accounts", json={"login": "keep", "password": "keep1"})
+        sms(first.url)
+    newest = data / "devino-mock.3.sqlite3"
+    (data / "devino-mock.sqlite3").rename(newest)  # as if a process died right after its third reset
+    (data / "devino-mock.sqlite3").write_bytes(b"an older generation, left behind")
+    (data / "devino-mock.4.sqlite3.new").write_bytes(b"a reset that did not finish")
+    with EmulatorProcess(*FREE, "--data-dir", str(data)) as second:
+        assert len(get(second.url, "messages")) == 1
+    assert sorted(p.name for p in data.iterdir() if "sqlite3" in p.name) == ["devino-mock.3.sqlite3"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

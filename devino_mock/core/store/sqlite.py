@@ -17,8 +17,10 @@ the in-memory heap replaced by that query (or kept as a per-process cache of its
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -28,7 +30,8 @@ from devino_mock.core.store import codec
 from devino_mock.core.store.base import StoreError
 from devino_mock.core.store.memory import MemoryStore
 
-FILE_NAME = "devino-mock.sqlite3"
+log = logging.getLogger("devino_mock.store")
+FILE_NAME = "devino-mock.sqlite3"  # the first database; each reset starts the next: devino-mock.<n>.sqlite3
 TABLES = ("accounts", "sessions", "messages", "incoming", "submissions", "callbacks", "rules", "kv", "records")
 
 
@@ -59,6 +62,35 @@ def _sidecars(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
 
 
+def _generation_file(directory: Path, number: int) -> Path:
+    return directory / (FILE_NAME if number == 0 else f"devino-mock.{number}.sqlite3")
+
+
+def _generations(directory: Path) -> dict[int, Path]:
+    """The database files in `directory` by generation (a reset starts the next one)."""
+    found = {0: directory / FILE_NAME} if (directory / FILE_NAME).exists() else {}
+    for path in directory.glob("devino-mock.*.sqlite3"):
+        middle = path.name[len("devino-mock."):-len(".sqlite3")]
+        if middle.isdigit():
+            found[int(middle)] = path
+    return found
+
+
+def _remove(path: Path) -> None:
+    for file in (path, *_sidecars(path)):
+        file.unlink(missing_ok=True)
+
+
+def _retire(db: sqlite3.Connection, path: Path) -> None:
+    """Close a database a reset left behind and delete its files (in a thread: folding its log
+    back in and freeing the blocks of a large file take tens of milliseconds)."""
+    try:
+        db.close()
+        _remove(path)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("the old database %s could not be removed: %s", path, exc)
+
+
 def _dumps(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -66,9 +98,17 @@ def _dumps(data: dict) -> str:
 class SqliteStore(MemoryStore):
     def __init__(self, directory: str | Path, max_messages: int | None = None) -> None:
         super().__init__(max_messages)
-        self.path = Path(directory) / FILE_NAME
+        self.directory = Path(directory)
         try:
-            Path(directory).mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            generations = _generations(self.directory)
+            self._generation = max(generations, default=0)
+            self.path = _generation_file(self.directory, self._generation)
+            for number, older in generations.items():  # left by a reset the process did not outlive
+                if number != self._generation:
+                    _remove(older)
+            for unfinished in self.directory.glob("devino-mock*.sqlite3.new*"):
+                unfinished.unlink()
             self._db = _connect(self.path)
             _migrate(self._db)
             self._dirty: dict[str, dict] = {table: {} for table in TABLES}
@@ -200,40 +240,29 @@ class SqliteStore(MemoryStore):
     def clear(self) -> None:
         super().clear()
         self._dirty = {table: {} for table in TABLES}
-        if not self._start_new_file():
-            self._db.execute("BEGIN")
-            for table in TABLES:
-                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
-            self._write_sequences(every=True)
-            self._db.execute("COMMIT")
+        self._start_next_generation()
 
-    def _start_new_file(self) -> bool:
-        """Forget everything by starting a new database file: deleting a hundred thousand rows
-        takes a fifth of a second. The new file (schema and id sequences, so ids never
-        repeat) is made beside the old one and renamed over it once the old connection has
-        folded its write-ahead log back in; a crash in between leaves one whole database or
-        the other. False (nothing changed) when the old log cannot be folded in: a stale log
-        must never meet the new file."""
-        fresh = self.path.with_name(self.path.name + ".new")
-        for stale in (fresh, *_sidecars(fresh)):
-            stale.unlink(missing_ok=True)
+    def _start_next_generation(self) -> None:
+        """Forget everything by starting the next database file: deleting a hundred thousand
+        rows takes a fifth of a second. The new file (schema and id sequences, so ids never
+        repeat) is made under a temporary name and renamed into place whole, so a crash leaves
+        either the old state or the new one; start-up takes the newest generation and removes
+        the others. The old file is closed and deleted in a thread."""
+        number = self._generation + 1
+        target = _generation_file(self.directory, number)
+        fresh = target.with_name(target.name + ".new")
+        _remove(fresh)
         db = _connect(fresh)
         try:
             _migrate(db)
             db.executemany("INSERT INTO sequences (name, next) VALUES (?, ?)", list(self._sequences.items()))
         finally:
-            db.close()
-        self._db.close()
-        if any(log.exists() and log.stat().st_size for log in _sidecars(self.path)):
-            fresh.unlink(missing_ok=True)
-            self._db = _connect(self.path)
-            return False
-        for log in _sidecars(self.path):
-            log.unlink(missing_ok=True)
-        os.replace(fresh, self.path)
-        self._db = _connect(self.path)
+            db.close()  # the last connection: its log is folded in and removed
+        os.replace(fresh, target)
+        old_db, old_path = self._db, self.path
+        self._db, self.path, self._generation = _connect(target), target, number
         self._dirty_sequences = set()
-        return True
+        threading.Thread(target=_retire, args=(old_db, old_path), name="devino-mock-retire", daemon=True).start()
 
     # --- writing --------------------------------------------------------------------------------
 
