@@ -282,7 +282,7 @@ def _main(argv: list[str] | None) -> int:
     for line in unknown_environment():
         logging.getLogger("devino_mock").warning("%s", line)
     from devino_mock.core.store import StoreError
-    from devino_mock.protocols.slicing import own_the_heap
+    from devino_mock.gcpolicy import own_the_heap
     from devino_mock.server import ListenerError
 
     own_the_heap()

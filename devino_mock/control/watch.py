@@ -15,7 +15,7 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 from urllib.parse import parse_qsl
 
 from devino_mock.control.table import ControlError
@@ -46,6 +46,9 @@ class Verdict:
     @property
     def fired(self) -> bool:
         return bool(self.delay or self.error or self.disconnect)
+
+
+NO_FAULT = Verdict()  # what most requests draw; nobody changes it
 
 
 def _number(data: dict, name: str, low: float, high: float, default, whole: bool = False):
@@ -120,9 +123,9 @@ class Faults:
     def draw(self, surface: str) -> Verdict:
         """Which of `surface`'s faults fire for one request (each counts what it fired)."""
         faults = self._store.value(FAULTS_KEY, None)
-        verdict = Verdict()
         if not faults:
-            return verdict
+            return NO_FAULT
+        verdict = Verdict()
         changed = False
         for fault in faults:
             if fault["surface"] != surface or (fault["count"] is not None and fault["fired"] >= fault["count"]):
@@ -270,6 +273,24 @@ class RequestJournal:
         self.entries.extend(kept)
 
 
+class _Watching:
+    """The context of one exchange (a class: a generator-based context manager costs several
+    times more, on every request of every surface)."""
+
+    __slots__ = ("watch", "exchange", "token")
+
+    def __init__(self, watch: "Watch", exchange: Exchange) -> None:
+        self.watch, self.exchange = watch, exchange
+
+    def __enter__(self) -> Exchange:
+        self.token = _EXCHANGE.set(self.exchange)
+        return self.exchange
+
+    def __exit__(self, *_exc: object) -> None:
+        _EXCHANGE.reset(self.token)
+        self.watch.record(self.exchange)
+
+
 class Watch:
     """Faults, the journal and the request metrics of one emulator."""
 
@@ -290,15 +311,9 @@ class Watch:
             exchange.message_ids.append(event.message.id)
             exchange.login = exchange.login or event.message.login
 
-    @contextlib.contextmanager
-    def exchange(self, surface: str, method: str, path: str, **details) -> Iterator[Exchange]:
-        exchange = Exchange(surface, method, path, **details)
-        token = _EXCHANGE.set(exchange)
-        try:
-            yield exchange
-        finally:
-            _EXCHANGE.reset(token)
-            self.record(exchange)
+    def exchange(self, surface: str, method: str, path: str, **details) -> "_Watching":
+        """`with watch.exchange(...) as exchange:` the request is journalled when it ends."""
+        return _Watching(self, Exchange(surface, method, path, **details))
 
     def callback_sender(self, send):
         """The outbox's sender with the "callbacks" surface's faults in front of it."""

@@ -7,30 +7,12 @@ machine is (a fixed item count per slice would not be)."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
+
+from devino_mock.gcpolicy import settle
 
 SLICE_SECONDS = 0.010
 SETTLE_EVERY = 10_000  # items between two gc.freeze() of a job that keeps what it makes
-
-_heap_is_ours = False
-
-
-def own_the_heap() -> None:
-    """The command line's call: this process is the emulator's alone (not a test process the
-    plugin started it in), so a large job may change how the garbage collector sees it."""
-    global _heap_is_ours
-    _heap_is_ours = True
-
-
-def settle() -> None:
-    """Move everything alive out of the cyclic collector's way (gc.freeze). A job that stores
-    a hundred thousand records would otherwise have every full collection traverse all of
-    them again: pauses of hundreds of milliseconds as the heap grows. Frozen objects are
-    still freed by reference counting; only cycles among them are not, so this is done at
-    a job's own pace, not for every request."""
-    if _heap_is_ours:
-        gc.freeze()
 
 
 class Slices:
