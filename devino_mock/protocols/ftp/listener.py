@@ -59,12 +59,23 @@ class LoopBridge:
         except Exception:  # the loop is stopping or too busy: no fault rather than a hang
             return None
 
-    def journal(self, login: str | None, command: str, argument: str, reply: str | None) -> None:
+    def journal(self, login: str | None, command: str, argument: str, reply: str | None, wait: bool = False) -> None:
+        """Journal one command; `wait`: until the loop has recorded it (before a reply that
+        the client may answer by reading the journal)."""
         if self.watch is None:
             return
         exchange = Exchange("ftp", command, argument, login=login or None,
                             status=reply[:3] if reply else None, response=reply)
-        self.loop.call_soon_threadsafe(self.watch.record, exchange)
+        if not wait:
+            self.loop.call_soon_threadsafe(self.watch.record, exchange)
+            return
+
+        async def record() -> None:
+            self.watch.record(exchange)
+        try:
+            asyncio.run_coroutine_threadsafe(record(), self.loop).result(LOOP_CALL_TIMEOUT)
+        except Exception:  # the loop is stopping or too busy: the entry may come late
+            log.warning("FTP: %s not journalled within %s s", command, LOOP_CALL_TIMEOUT)
 
     def login_ok(self, login: str, password: str) -> bool:
         async def check() -> bool:
@@ -202,13 +213,15 @@ class DropFolderHandler(FTPHandler):
         shown = "******" if cmd == "PASS" else arg
         if verdict is not None and verdict.delay:
             time.sleep(verdict.delay)
+        # An injected fault is journalled before the client can see it.
         if verdict is not None and verdict.disconnect:
-            self.bridge.journal(self.username, cmd, shown, "(connection closed by an injected fault)")
+            self.bridge.journal(self.username, cmd, shown, "(connection closed by an injected fault)", wait=True)
             self.close()
             return
         if verdict is not None and verdict.error:
-            self.respond("421 Service not available, closing control connection (injected fault).")
-            self.bridge.journal(self.username, cmd, shown, self._last_reply)
+            reply = "421 Service not available, closing control connection (injected fault)."
+            self.bridge.journal(self.username, cmd, shown, reply, wait=True)
+            self.respond(reply)
             self.close_when_done()
             return
         self._last_reply = None
