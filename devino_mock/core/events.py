@@ -12,6 +12,10 @@ from devino_mock.core.records import Attempt, Callback, Incoming, Message, Submi
 class MessageAccepted:
     message: Message
 
+    @property
+    def channel(self) -> str | None:  # every event names its channel (None: no channel's)
+        return self.message.channel
+
 
 @dataclass(frozen=True)
 class StatusChanged:
@@ -20,6 +24,10 @@ class StatusChanged:
     status: str
     at: datetime
     error: str | None = None
+
+    @property
+    def channel(self) -> str | None:
+        return self.message.channel
 
 
 @dataclass(frozen=True)
@@ -32,21 +40,31 @@ class RecipientAction:
     at: datetime
     details: dict
 
+    @property
+    def channel(self) -> str | None:
+        return self.message.channel
+
 
 @dataclass(frozen=True)
 class IncomingReceived:
     incoming: Incoming
+
+    @property
+    def channel(self) -> str | None:
+        return self.incoming.channel
 
 
 @dataclass(frozen=True)
 class CallbackAttempted:
     callback: Callback
     attempt: Attempt
+    channel = None
 
 
 @dataclass(frozen=True)
 class SubmissionRecorded:
     submission: Submission
+    channel = None
 
 
 Event = MessageAccepted | StatusChanged | RecipientAction | IncomingReceived | CallbackAttempted | SubmissionRecorded

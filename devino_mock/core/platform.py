@@ -95,8 +95,8 @@ class Platform:
         self._step_bound = self._step  # one bound method for every scheduled step, not one each
         self.fixtures = fixtures
         self.scenarios = Scenarios(fixtures.rules, self.store)
-        self._listeners: list[tuple[Callable[[Event], None], tuple[type, ...]]] = []
-        self._routes: dict[type, tuple[Callable[[Event], None], ...]] = {}  # event type -> its listeners
+        self._listeners: list[tuple[Callable[[Event], None], tuple[type, ...], tuple[str, ...] | None]] = []
+        self._routes: dict[tuple, tuple[Callable[[Event], None], ...]] = {}  # (event type, channel) -> listeners
         self.outbox = Outbox(self.store, self.now, self.scheduler, self._emit)
         self.pipeline = SendPipeline(self)
         # The services beyond sending (core/services/): they listen to events and send through
@@ -141,10 +141,11 @@ class Platform:
         self.clock.unfreeze()
         return self.now()
 
-    def subscribe(self, listener: Callable[[Event], None], *kinds: type) -> Callable[[], None]:
-        """Call `listener` with every event of `kinds` (of every kind when none is named).
-        Returns what unsubscribes it."""
-        entry = (listener, kinds)
+    def subscribe(self, listener: Callable[[Event], None], *kinds: type,
+                  channels: tuple[str, ...] | None = None) -> Callable[[], None]:
+        """Call `listener` with every event of `kinds` (of every kind when none is named) about
+        `channels` (about any channel, or none, when not given). Returns what unsubscribes it."""
+        entry = (listener, kinds, channels)
         self._listeners.append(entry)
         self._routes.clear()
 
@@ -154,12 +155,14 @@ class Platform:
         return unsubscribe
 
     def _emit(self, event: Event) -> None:
-        # Who hears an event of this type, worked out once: a message's life is several
-        # events, and most listeners care for one or two kinds.
-        listeners = self._routes.get(type(event))
+        # Who hears an event of this type and channel, worked out once: a message's life is
+        # several events, and most listeners care for one or two kinds of one channel.
+        route = (type(event), event.channel)
+        listeners = self._routes.get(route)
         if listeners is None:
-            listeners = self._routes[type(event)] = tuple(
-                listener for listener, kinds in self._listeners if not kinds or isinstance(event, kinds))
+            listeners = self._routes[route] = tuple(
+                listener for listener, kinds, channels in self._listeners
+                if (not kinds or isinstance(event, kinds)) and (channels is None or event.channel in channels))
         for listener in listeners:
             listener(event)
 

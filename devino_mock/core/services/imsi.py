@@ -32,7 +32,7 @@ def imsi_code(raw: str) -> str:
 class ImsiService:
     def __init__(self, platform: "Platform") -> None:
         self.platform = platform
-        platform.subscribe(self._on_event, MessageAccepted)
+        platform.subscribe(self._on_event, MessageAccepted, channels=("sms",))
 
     # --- records ------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ def _same_number(a: str, b: str) -> bool:
 class Replies:
     def __init__(self, platform: "Platform") -> None:
         self.platform = platform
-        platform.subscribe(self._on_event, IncomingReceived)
+        platform.subscribe(self._on_event, IncomingReceived, channels=("sms",))
 
     def pushed(self, incoming: Incoming) -> bool:
         """An incoming SMS goes to the client's handler when the account has one and the SMS

@@ -22,7 +22,7 @@ MAX_URL = 2048
 
 def register(router: Router, platform: Platform) -> None:
     routes.register(router, platform)
-    platform.subscribe(EmailCallbacks(platform).on_event, StatusChanged, RecipientAction)
+    platform.subscribe(EmailCallbacks(platform).on_event, StatusChanged, RecipientAction, channels=("email",))
 
 
 def control(table: ControlTable, emulator) -> None:

@@ -56,7 +56,7 @@ class Smsc:
         self.dispatcher = Dispatcher(platform, self.receivers, self.loop.call_soon_threadsafe,
                                      settings.smpp_deliver_timeout)
         self._mo_references = itertools.count(1)
-        self._unsubscribe = platform.subscribe(self.on_event, StatusChanged, IncomingReceived)
+        self._unsubscribe = platform.subscribe(self.on_event, StatusChanged, IncomingReceived, channels=("sms",))
 
     def close(self) -> None:
         self._unsubscribe()

@@ -183,7 +183,7 @@ def _provider_id(value: object) -> int | None:
 
 def register(router: Router, platform: Platform) -> None:
     api = ViberApi(platform)
-    platform.subscribe(api.on_event, StatusChanged, IncomingReceived)
+    platform.subscribe(api.on_event, StatusChanged, IncomingReceived, channels=("viber",))
 
     async def send(request: web.Request) -> web.Response:
         return await api.handle(request, api.send)

@@ -150,4 +150,4 @@ def register(router: Router, platform: Platform) -> None:
     api = VkApi(platform)
     router.add("/send/vk", api.send)
     router.add("/status/vk", api.status)
-    platform.subscribe(api.on_event, StatusChanged)
+    platform.subscribe(api.on_event, StatusChanged, channels=("vk",))
