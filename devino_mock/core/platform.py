@@ -227,8 +227,7 @@ class Platform:
         """Schedule again every planned step and pending callback found in the store, and the
         services' pending work (contact imports, campaign batches)."""
         for message in self.store.messages():
-            if message.planned:
-                self.plan(message, message.planned)
+            self._schedule_next(message)  # the plan is as stored: nothing to write back
         self.outbox.reschedule()
         self.addressbook.reschedule()
         self.campaigns.reschedule()
