@@ -23,6 +23,7 @@ from devino_mock.core import errors
 from devino_mock.core.records import Message
 from devino_mock.core.platform import ByAccount, Platform, SmsRequest
 from devino_mock.protocols.ftp import archive
+from devino_mock.gcpolicy import settle
 from devino_mock.protocols.slicing import SETTLE_EVERY, Slices
 from devino_mock.protocols.ftp.batch import AUTO, DEFAULT_VALIDITY_MINUTES, MODES, Batch, build
 
@@ -397,6 +398,7 @@ class DropFolder:
                     lambda: build(archive.read(data), options.mode, options.encoding, plain_sender, options.validity))
             except archive.ArchiveRejected as exc:
                 self._reject(upload, str(exc), exc.kind)
+            settle()  # the rows just built live until they are sent: out of the collector's way
             if generation != self._generation:
                 return  # a reset forgot this upload
             self._after_build(upload, batch)
