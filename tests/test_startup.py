@@ -27,3 +27,25 @@ def test_the_lazy_paths_are_the_served_ones():
     from devino_mock.protocols.soap.routes import SERVICES
 
     assert tuple(spec.path for spec in SERVICES) == soap.PATHS
+
+
+FTP_PROBE = '''
+import ftplib, importlib.util, sys
+from devino_mock.server import BackgroundEmulator
+with BackgroundEmulator() as emulator:
+    with ftplib.FTP() as ftp:
+        ftp.connect("127.0.0.1", emulator.ports["ftp"], timeout=10)
+        ftp.login("test_login", "test123")
+        ftp.nlst()
+    loaded = "OpenSSL" in sys.modules
+from pyftpdlib.handlers import TLS_FTPHandler  # pyftpdlib's own names, loaded on demand
+print(importlib.util.find_spec("OpenSSL") is not None, loaded, TLS_FTPHandler.__name__)
+'''
+
+
+def test_pyopenssl_is_imported_only_for_ftps():
+    # pyftpdlib imports pyOpenSSL as it loads when it is installed (it is: FTPS with --tls);
+    # without --tls the emulator keeps it out, and pyftpdlib still offers its TLS handler.
+    result = subprocess.run([sys.executable, "-W", "error", "-c", FTP_PROBE], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "TLS_FTPHandler"]

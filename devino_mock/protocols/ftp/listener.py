@@ -7,14 +7,64 @@ STOR always sees its file, and a kept store (--data-dir) has it before the clien
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
 import threading
 import time
 from pathlib import Path
 
 import warnings
 
-with warnings.catch_warnings():
+
+class _OpenSSLOnceLoaded:
+    """Stands in for `pyftpdlib.utils.SSL`, which pyftpdlib reads only as
+    `isinstance(sock, SSL.Connection)` (is_ssl_sock: no sendfile() on a TLS data channel):
+    pyOpenSSL's Connection once something has imported it, before that a class nothing is."""
+
+    class _Nothing:
+        pass
+
+    @property
+    def Connection(self) -> type:
+        loaded = sys.modules.get("OpenSSL.SSL")
+        return loaded.Connection if loaded is not None else self._Nothing
+
+
+def _tls_handlers(name: str):
+    """`from pyftpdlib.handlers import TLS_FTPHandler` as pyftpdlib offers it, loaded on demand."""
+    if name in ("TLS_FTPHandler", "TLS_DTPHandler"):
+        try:
+            from pyftpdlib.handlers.ftps import control, data
+        except ImportError:  # no pyOpenSSL: pyftpdlib has no such names either
+            raise AttributeError(name) from None
+        return getattr(control if name == "TLS_FTPHandler" else data, name)
+    raise AttributeError(f"module 'pyftpdlib.handlers' has no attribute {name!r}")
+
+
+@contextlib.contextmanager
+def _openssl_put_off():
+    """pyftpdlib imports pyOpenSSL as it loads whenever pyOpenSSL is installed (pyftpdlib/utils.py,
+    handlers/__init__.py): some 20 ms of every start, for FTPS that only --tls serves (ftps.py).
+    While pyftpdlib loads, OpenSSL is hidden (a None in sys.modules makes its import fail); then
+    pyftpdlib gets the two things it took from it in forms that load nothing until used."""
+    if "OpenSSL" in sys.modules or "pyftpdlib" in sys.modules:
+        yield  # already paid for, or pyftpdlib loaded by someone else: nothing to put off
+        return
+    sys.modules["OpenSSL"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if "OpenSSL" in sys.modules and sys.modules["OpenSSL"] is None:
+            del sys.modules["OpenSSL"]
+    import pyftpdlib.handlers
+    import pyftpdlib.utils
+
+    pyftpdlib.utils.SSL = _OpenSSLOnceLoaded()
+    pyftpdlib.handlers.__getattr__ = _tls_handlers  # type: ignore[attr-defined]
+
+
+with warnings.catch_warnings(), _openssl_put_off():
     # pyftpdlib imports asyncore, deprecated on 3.11; the warning is the library's, and
     # under `filterwarnings = error` it would stop a downstream suite that merely starts us.
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -294,16 +344,28 @@ def parse_port_range(text: str | None) -> list[int] | None:
 
 
 def serve(bridge: LoopBridge, host: str, port: int, passive_ports: list[int] | None,
-          masquerade_address: str | None) -> FtpListener:
+          masquerade_address: str | None, tls_files=None) -> FtpListener:
+    """With `tls_files` (tls.TlsFiles, --tls) the port also takes AUTH TLS (ftps.py)."""
     # pyftpdlib configures the root logger itself unless its own logger has a handler.
     pyftpdlib_log = logging.getLogger("pyftpdlib")
     if not pyftpdlib_log.handlers:
         pyftpdlib_log.addHandler(logging.NullHandler())
-    handler = type("AccountHandler", (DropFolderHandler,), {
+    base: type[DropFolderHandler] = DropFolderHandler
+    extra: dict = {}
+    if tls_files is not None:
+        try:
+            from devino_mock.protocols.ftp import ftps  # pyOpenSSL: loaded only with --tls
+        except ImportError as exc:  # a dependency, but an install may lack it
+            from devino_mock.server import ListenerError
+
+            raise ListenerError(f"cannot offer FTPS with --tls: {exc} (pip install 'pyOpenSSL>=24.0')") from exc
+        base, extra = ftps.TlsDropFolderHandler, {"ssl_context": ftps.server_context(tls_files)}
+    handler = type("AccountHandler", (base,), {
         "bridge": bridge,
         "authorizer": PlatformAuthorizer(bridge),
         "passive_ports": passive_ports,
         "masquerade_address": masquerade_address,
+        **extra,
     })
     server = FTPServer((host, port), handler, ioloop=IOLoop())
     server.max_cons = 256
