@@ -7,9 +7,7 @@ STOR always sees its file, and a kept store (--data-dir) has it before the clien
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,54 +15,7 @@ from pathlib import Path
 import warnings
 
 
-class _OpenSSLOnceLoaded:
-    """Stands in for `pyftpdlib.utils.SSL`, which pyftpdlib reads only as
-    `isinstance(sock, SSL.Connection)` (is_ssl_sock: no sendfile() on a TLS data channel):
-    pyOpenSSL's Connection once something has imported it, before that a class nothing is."""
-
-    class _Nothing:
-        pass
-
-    @property
-    def Connection(self) -> type:
-        loaded = sys.modules.get("OpenSSL.SSL")
-        return loaded.Connection if loaded is not None else self._Nothing
-
-
-def _tls_handlers(name: str):
-    """`from pyftpdlib.handlers import TLS_FTPHandler` as pyftpdlib offers it, loaded on demand."""
-    if name in ("TLS_FTPHandler", "TLS_DTPHandler"):
-        try:
-            from pyftpdlib.handlers.ftps import control, data
-        except ImportError:  # no pyOpenSSL: pyftpdlib has no such names either
-            raise AttributeError(name) from None
-        return getattr(control if name == "TLS_FTPHandler" else data, name)
-    raise AttributeError(f"module 'pyftpdlib.handlers' has no attribute {name!r}")
-
-
-@contextlib.contextmanager
-def _openssl_put_off():
-    """pyftpdlib imports pyOpenSSL as it loads whenever pyOpenSSL is installed (pyftpdlib/utils.py,
-    handlers/__init__.py): some 20 ms of every start, for FTPS that only --tls serves (ftps.py).
-    While pyftpdlib loads, OpenSSL is hidden (a None in sys.modules makes its import fail); then
-    pyftpdlib gets the two things it took from it in forms that load nothing until used."""
-    if "OpenSSL" in sys.modules or "pyftpdlib" in sys.modules:
-        yield  # already paid for, or pyftpdlib loaded by someone else: nothing to put off
-        return
-    sys.modules["OpenSSL"] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        if "OpenSSL" in sys.modules and sys.modules["OpenSSL"] is None:
-            del sys.modules["OpenSSL"]
-    import pyftpdlib.handlers
-    import pyftpdlib.utils
-
-    pyftpdlib.utils.SSL = _OpenSSLOnceLoaded()
-    pyftpdlib.handlers.__getattr__ = _tls_handlers  # type: ignore[attr-defined]
-
-
-with warnings.catch_warnings(), _openssl_put_off():
+with warnings.catch_warnings():
     # pyftpdlib imports asyncore, deprecated on 3.11; the warning is the library's, and
     # under `filterwarnings = error` it would stop a downstream suite that merely starts us.
     warnings.simplefilter("ignore", DeprecationWarning)
