@@ -1,5 +1,6 @@
 """The FTP drop folder (ftp.md): pyftpdlib in its own thread, archives processed on the
-event loop at the virtual clock's polls, results under /_mock/ftp/."""
+event loop at the virtual clock's polls, results under /_mock/ftp/; with --tls also explicit
+FTPS on the same port (ftps.py)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,10 @@ async def start(emulator, host: str, port: int) -> FtpListener:
     bridge = LoopBridge(asyncio.get_running_loop(), emulator.platform, folder)
     bridge.watch = emulator.watch
     try:
+        # With --tls the same port also takes AUTH TLS (explicit FTPS, RFC 4217) with the
+        # emulator's certificate; plain FTP stays allowed, as on the other listeners.
         listener = serve(bridge, host, port, parse_port_range(settings.ftp_passive_ports),
-                         settings.ftp_masquerade_address)
+                         settings.ftp_masquerade_address, getattr(emulator, "tls_files", None))
     except BaseException:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import warnings
 
+
 with warnings.catch_warnings():
     # pyftpdlib imports asyncore, deprecated on 3.11; the warning is the library's, and
     # under `filterwarnings = error` it would stop a downstream suite that merely starts us.
@@ -307,16 +308,28 @@ def parse_port_range(text: str | None) -> list[int] | None:
 
 
 def serve(bridge: LoopBridge, host: str, port: int, passive_ports: list[int] | None,
-          masquerade_address: str | None) -> FtpListener:
+          masquerade_address: str | None, tls_files=None) -> FtpListener:
+    """With `tls_files` (tls.TlsFiles, --tls) the port also takes AUTH TLS (ftps.py)."""
     # pyftpdlib configures the root logger itself unless its own logger has a handler.
     pyftpdlib_log = logging.getLogger("pyftpdlib")
     if not pyftpdlib_log.handlers:
         pyftpdlib_log.addHandler(logging.NullHandler())
-    handler = type("AccountHandler", (DropFolderHandler,), {
+    base: type[DropFolderHandler] = DropFolderHandler
+    extra: dict = {}
+    if tls_files is not None:
+        try:
+            from devino_mock.protocols.ftp import ftps  # pyOpenSSL: loaded only with --tls
+        except ImportError as exc:  # a dependency, but an install may lack it
+            from devino_mock.server import ListenerError
+
+            raise ListenerError(f"cannot offer FTPS with --tls: {exc} (pip install 'pyOpenSSL>=24.0')") from exc
+        base, extra = ftps.TlsDropFolderHandler, {"ssl_context": ftps.server_context(tls_files)}
+    handler = type("AccountHandler", (base,), {
         "bridge": bridge,
         "authorizer": PlatformAuthorizer(bridge),
         "passive_ports": passive_ports,
         "masquerade_address": masquerade_address,
+        **extra,
     })
     server = FTPServer((host, port), handler, ioloop=IOLoop())
     server.max_cons = 256
