@@ -161,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "of <CreatedDateUtc> (env DEVINO_MOCK_SOAP_INCOMING_CREATEDATEUTC=1)")
     parser.add_argument("--tls", action="store_true", default=_flag("tls"),
                         help="also serve HTTPS on --https-port, STARTTLS on the SMTP port, implicit TLS on "
-                        "--smtps-port and explicit FTPS (AUTH TLS) on the FTP port, with a certificate for the real Devino host names signed by a local CA "
-                        "(env DEVINO_MOCK_TLS=1)")
+                        "--smtps-port and explicit FTPS (AUTH TLS) on the FTP port, with a certificate for the "
+                        "real Devino host names signed by a local CA (env DEVINO_MOCK_TLS=1)")
     parser.add_argument("--tls-dir", default=_env("tls_dir", None),
                         help="folder for the local CA and the certificate (env DEVINO_MOCK_TLS_DIR; default: "
                         "~/.cache/devino-mock/tls)")
