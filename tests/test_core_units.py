@@ -80,3 +80,19 @@ def test_rule_precedence_runtime_first_then_fixture_order():
     assert scenarios.remove(added.id) and not scenarios.remove(added.id)
     assert scenarios.outcome(destination="79990000000", **ask).status == "delivered"
     assert scenarios.outcome(destination="79161234567", **ask).status == "delivered"
+
+
+def test_the_scheduler_runs_due_work_in_order_and_at_most_a_share_when_asked():
+    from datetime import datetime, timedelta, timezone
+
+    from devino_mock.core.lifecycle import Scheduler
+
+    scheduler, ran = Scheduler(), []
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for i in reversed(range(5)):
+        scheduler.at(start + timedelta(seconds=i), ran.append, i)
+    scheduler.at(start + timedelta(hours=1), ran.append, "later")
+    now = (start + timedelta(seconds=10)).timestamp()
+    assert scheduler.run_due(now, limit=2) == 2 and ran == [0, 1]  # the ticker's share of one turn
+    assert scheduler.run_due(now) == 3 and ran == [0, 1, 2, 3, 4]  # a reader runs the rest
+    assert scheduler.next_due() == (start + timedelta(hours=1)).timestamp()

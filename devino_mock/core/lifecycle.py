@@ -36,15 +36,15 @@ class Scheduler:
     def next_due(self) -> float | None:
         return self._heap[0][0] if self._heap else None
 
-    def run_due(self, now_ts: float) -> int:
-        """Run what is due, in order. Not re-entered: due work that reads state (a fallback
-        send validates, which ticks) finds the outer run going on, and that run does the rest
-        in order, instead of recursing once per due item."""
+    def run_due(self, now_ts: float, limit: int | None = None) -> int:
+        """Run what is due, in order (at most `limit` pieces). Not re-entered: due work that
+        reads state (a fallback send validates, which ticks) finds the outer run going on, and
+        that run does the rest in order, instead of recursing once per due item."""
         if self.current is not None:
             return 0
         ran = 0
         try:
-            while self._heap and self._heap[0][0] <= now_ts:
+            while self._heap and self._heap[0][0] <= now_ts and (limit is None or ran < limit):
                 entry = heapq.heappop(self._heap)
                 self.current = entry[0]
                 try:

@@ -119,9 +119,10 @@ class Platform:
         current = self.scheduler.current
         return self.clock.now() if current is None else datetime.fromtimestamp(current, tz=timezone.utc)
 
-    def tick(self) -> int:
-        """Run every status step, schedule, expiry and callback that is due on the virtual clock."""
-        return self.scheduler.run_due(self.clock.timestamp())
+    def tick(self, limit: int | None = None) -> int:
+        """Run every status step, schedule, expiry and callback that is due on the virtual clock
+        (at most `limit` of them: the background ticker's share of one turn of the loop)."""
+        return self.scheduler.run_due(self.clock.timestamp(), limit)
 
     def advance(self, seconds: float) -> datetime:
         self.clock.advance(seconds)
