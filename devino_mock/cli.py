@@ -226,6 +226,11 @@ async def serve(settings: Settings) -> int:
 
     emulator = Emulator(settings)
     await emulator.start()
+    # What start-up built (every module, a journal loaded from --data-dir) lives as long as
+    # the process: out of the collector's way, as a large job's records are.
+    from devino_mock.gcpolicy import settle
+
+    settle()
     if not stop.is_set():  # asked to stop while starting: never claim to be ready
         ports = " ".join(f"{name}={port}" for name, port in emulator.ports.items())
         logging.getLogger("devino_mock").info("devino-mock %s ready on %s: %s", __version__, settings.host, ports)
