@@ -249,6 +249,35 @@ COMMON_TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+def match_route(routes, method: str, parts: list[str], aliases: dict[str, str] | None = None) -> tuple[tuple, list[str]]:
+    """The route for `method` and the path `parts` among `routes` ((method, pattern, …), each
+    pattern a tuple of lower-case path parts where `{…}` binds one), matched case-insensitively,
+    `aliases` naming parts that clients spell otherwise: (the route, the bound parts). ApiError
+    405 when the path is known for other methods, 404 when not at all."""
+    folded = [p.casefold() for p in parts]
+    allowed = False
+    for route in routes:
+        params = _bind(route[1], folded, parts, aliases or {})
+        if params is None:
+            continue
+        if route[0] == method:
+            return route, params
+        allowed = True
+    raise ApiError(405 if allowed else 404, "method" if allowed else "no_route")
+
+
+def _bind(pattern: tuple[str, ...], folded: list[str], parts: list[str], aliases: dict[str, str]) -> list[str] | None:
+    if len(pattern) != len(folded):
+        return None
+    params = []
+    for want, got, raw in zip(pattern, folded, parts):
+        if want.startswith("{"):
+            params.append(raw)
+        elif aliases.get(got, got) != want:
+            return None
+    return params
+
+
 def credentials(request: web.Request) -> tuple[str, str] | None:
     given = basic_credentials(request.headers.get("Authorization"))
     return (given.login or "", given.password or "") if given else None

@@ -13,8 +13,8 @@ from devino_mock.core.platform import Platform
 from devino_mock.core.services import addressbook as book
 from devino_mock.protocols.integrationapi import (
     COMMON_TEXTS,
-    ApiError, Envelope, Fields, authenticate, enum, flag, integer, items_range, net_date, parse_date, read_body,
-    strip_nulls,
+    ApiError, Envelope, Fields, authenticate, enum, flag, integer, items_range, match_route, net_date, parse_date,
+    read_body, strip_nulls,
 )
 from devino_mock.web import Router
 
@@ -124,21 +124,10 @@ class AddressBookApi:
 
     async def dispatch(self, request: web.Request) -> web.Response:
         parts = [p for p in request.path.split("/") if p][2:]
-        folded = [p.casefold() for p in parts]
         try:
-            found, allowed = None, False
-            for method, pattern, name in self.ROUTES:
-                if len(pattern) != len(folded) or any(w != "{}" and w != g for w, g in zip(pattern, folded)):
-                    continue
-                if method == request.method:
-                    found = (getattr(self, name), [p for w, p in zip(pattern, parts) if w == "{}"])
-                    break
-                allowed = True
-            if found is None:
-                raise ApiError(405 if allowed else 404, "method" if allowed else "no_route")
+            (_, _, name), params = match_route(self.ROUTES, request.method, parts)
             login = authenticate(self.platform, request)
-            handler, params = found
-            return await handler(Call(request, login, params))
+            return await getattr(self, name)(Call(request, login, params))
         except ApiError as exc:
             return self.envelope.error(request, exc)
         except errors.PlatformError as exc:

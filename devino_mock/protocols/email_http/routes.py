@@ -17,8 +17,8 @@ from devino_mock.core.services import campaigns as svc
 from devino_mock.protocols.email_http import codes
 from devino_mock.protocols.email_http.ids import message_id, numeric_id
 from devino_mock.protocols.integrationapi import (
-    ApiError, Envelope, Fields, authenticate, enum, flag, integer, items_range, net_date, parse_date, read_body,
-    strip_nulls,
+    ApiError, Envelope, Fields, authenticate, enum, flag, integer, items_range, match_route, net_date, parse_date,
+    read_body, strip_nulls,
 )
 from devino_mock.web import Router
 
@@ -40,6 +40,7 @@ class Call:
 
 Handler = Callable[["EmailApi", Call], Awaitable[web.Response]]
 ROUTES: list[tuple[str, tuple[str, ...], str, str]] = []  # method, pattern, handler name, operation
+ALIASES = {"senderaddresses": "sourceaddresses"}  # how third-party v1 clients name a part (§7.1 item 3)
 
 
 def route(method: str, path: str, operation: str):
@@ -144,23 +145,10 @@ class EmailApi:
         parts = [p for p in request.path.split("/") if p][2:]  # after email/v1|v2
         if parts and parts[0].casefold() == "v2":  # "v2/messages" is written relative to /email/v2
             parts = parts[1:]
-        folded = [p.casefold() for p in parts]
         operation = ""
         try:
-            found = None
-            allowed = False
-            for method, pattern, handler, op in self._handlers:
-                params = _bind(pattern, folded, parts)
-                if params is None:
-                    continue
-                if method == request.method:
-                    found, operation = (handler, params), op
-                    break
-                allowed = True
-            if found is None:
-                raise ApiError(405 if allowed else 404, "method" if allowed else "no_route")
+            (_, _, handler, operation), params = match_route(self._handlers, request.method, parts, ALIASES)
             login = authenticate(self.platform, request)
-            handler, params = found
             return await handler(Call(request, login, params))
         except ApiError as exc:
             return self.envelope.error(request, exc, operation)
@@ -412,19 +400,6 @@ def _id(raw: str, entity: str) -> int:
     if number is None:
         raise ApiError(404, "not_found", entity=entity)
     return number
-
-
-def _bind(pattern: tuple[str, ...], folded: list[str], parts: list[str]) -> list[str] | None:
-    aliases = {"senderaddresses": "sourceaddresses"}  # third-party v1 clients (§7.1 item 3)
-    if len(pattern) != len(folded):
-        return None
-    params = []
-    for want, got, raw in zip(pattern, folded, parts):
-        if want.startswith("{"):
-            params.append(raw)
-        elif aliases.get(got, got) != want:
-            return None
-    return params
 
 
 def register(router: Router, platform: Platform) -> None:
