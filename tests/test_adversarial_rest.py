@@ -4,7 +4,6 @@ gets the REST error envelope with its HTTP status, and nothing is charged."""
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import time

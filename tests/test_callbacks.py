@@ -84,7 +84,7 @@ def test_retries_follow_the_backoff_and_keep_order(devino_mock):
 
 
 def test_gives_up_after_24_hours(devino_mock):
-    account(devino_mock, viber_status=f"http://127.0.0.1:9/nothing-listens")
+    account(devino_mock, viber_status="http://127.0.0.1:9/nothing-listens")
     send(devino_mock, address="79990001105")
     devino_mock.advance(10)
     [callback] = callbacks(devino_mock, kind="viber_status")

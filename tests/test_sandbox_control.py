@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ftplib
 import json
-import smtplib
 import socket
 import threading
 import time

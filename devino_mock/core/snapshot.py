@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from devino_mock.core.accounts import Account
 from devino_mock.core.channels import CHANNELS, Step
-from devino_mock.core.records import Attempt, Callback, Incoming, Message, Submission
+from devino_mock.core.records import Callback, Incoming, Message, Submission
 from devino_mock.core.scenarios import Rule
 
 FORMAT = "devino-mock-snapshot"

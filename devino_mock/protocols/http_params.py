@@ -9,7 +9,6 @@ unknown charset) raises MalformedBody instead of whatever the parser trips over.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from urllib.parse import unquote

@@ -381,7 +381,7 @@ class Campaigns:
             return task
         if state not in TRANSITIONS[task.state]:
             raise errors.Refused("state_transition", **{"from": task.state, "to": state})
-        previous, task.state = task.state, state
+        task.state = state
         task.run += 1
         task.next_batch_at = None  # the batch of the old run, if any, is void
         now = self.platform.now()

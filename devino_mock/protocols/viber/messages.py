@@ -4,7 +4,6 @@ order of viber.md §11.5. Wire format only: what passes becomes a core SendReque
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from devino_mock.core.sending import SendRequest
 from devino_mock.protocols.values import json_integer
