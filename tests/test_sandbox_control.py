@@ -387,6 +387,27 @@ def test_a_bad_snapshot_changes_nothing(devino_mock):
     for bad in ({}, {"format": "devino-mock-snapshot", "version": 9},
                 {"format": "devino-mock-snapshot", "version": 1, "accounts": [{"login": ""}]}):
         assert control(devino_mock, "POST", "snapshot", json=bad).status_code == 400
+    # A message's status is the last step of its history: none at all is refused, not a 500.
+    good = control(devino_mock, "GET", "snapshot").json()
+    document = {**good, "messages": [{**good["messages"][0], "history": []}]}
+    response = control(devino_mock, "POST", "snapshot", json=document)
+    assert response.status_code == 400 and "messages[0]: needs ids and a history" in response.json()["error"]
+
+
+def test_a_snapshot_shows_a_message_whole_and_loads_what_it_shows(devino_mock):
+    [message_id] = send(devino_mock).json()
+    devino_mock.advance(60)
+    before = devino_mock.message(message_id)
+    [shown] = control(devino_mock, "GET", "snapshot").json()["messages"]
+    # What the journal keeps compactly (flat steps, derived times) is shown as it reads.
+    assert [s["status"] for s in shown["history"]] == ["queued", "sent", "delivered"]
+    assert (shown["status"], shown["parts"], shown["planned"]) == ("delivered", [shown["text"]], [])
+    assert shown["submitted_at"] == shown["history"][1]["at"] and shown["reported_at"] == shown["history"][2]["at"]
+    assert shown["expires_at"] > shown["send_at"] and "version" not in shown
+    document = control(devino_mock, "GET", "snapshot").json()
+    devino_mock.reset()
+    assert control(devino_mock, "POST", "snapshot", json=document).status_code == 200
+    assert devino_mock.message(message_id) == before
 
 
 def test_scoped_reset_forgets_one_account_only(devino_mock):

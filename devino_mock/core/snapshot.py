@@ -214,8 +214,9 @@ def read(document: object) -> State:
         channel = CHANNELS.get(message.channel)
         if channel is None:
             raise ValueError(f"messages[{i}].channel: one of {sorted(CHANNELS)}")
-        if not message.ids or message.status not in channel.names():
-            raise ValueError(f"messages[{i}]: needs ids and a status of its channel ({channel.names()})")
+        if not message.ids or not message.history_flat or message.status not in channel.names():
+            raise ValueError(f"messages[{i}]: needs ids and a history ending in a status of its channel "
+                             f"({channel.names()})")
     values = document.get("values", {})
     if not isinstance(values, dict) or set(values) - set(VALUE_KEYS):
         raise ValueError(f"'values' is an object of {list(VALUE_KEYS)}")
