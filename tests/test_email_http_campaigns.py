@@ -275,3 +275,47 @@ def test_unsubscribed_recipient_is_rejected_and_events_from_control(devino_mock)
     assert book(devino_mock, "GET", "Unsubscribed", headers={"Range": "items=1-10"}).json()["Result"] == []
     bad = requests.post(f"{devino_mock.url}/_mock/email/messages/{message_id}/events", json={"event": "EXPLODED"})
     assert bad.status_code == 400
+
+
+def _born(mock, group: int, address: str, day: datetime.date) -> None:
+    answer = book(mock, "POST", "Contacts", json={"ContactGroupId": group, "Email": address, "FirstName": "B",
+                                                  "DateOfBirth": f"{day.isoformat()}T00:00:00"})
+    assert answer.status_code in (200, 201), answer.text
+
+
+def test_a_birthday_campaign_writes_daily_to_whoever_has_a_birthday_and_never_finishes(devino_mock):
+    now = datetime.datetime.fromisoformat(devino_mock.now().replace("Z", "+00:00"))
+    start = (now + datetime.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    today, tomorrow = start.date(), start.date() + datetime.timedelta(days=1)
+    group = group_with(devino_mock, [])
+    # Leap years of birth: any day of the year exists in them.
+    _born(devino_mock, group, "today@example.com", today.replace(year=1992))
+    _born(devino_mock, group, "tomorrow@example.com", tomorrow.replace(year=1988))
+    _born(devino_mock, group, "never@example.com", (today + datetime.timedelta(days=100)).replace(year=1972))
+    api = client(devino_mock)
+    task_id = api.add_task("birthdays", SENDER, "Shop", "Happy birthday, [FirstName]", LETTER, type_task=2,
+                           start=start.replace(tzinfo=None), contact_list=[(group, True)]).result["TaskId"]
+    assert api.edit_task_status(task_id, 1).code == "ok"  # Created: waits for StartDateTime
+    assert devino_mock.messages(channel="email") == []
+    devino_mock.advance((start - now).total_seconds())
+    assert [m["destination"] for m in devino_mock.messages(channel="email")] == ["today@example.com"]
+    [item] = api.get_tasks(1, 10).result
+    assert (item["Type"], item["Period"], item["State"]) == ("Birthday", "Daily", "Started")
+    next_run = int(re.search(r"\d{13}", item["NextStartDateTime"]).group()) / 1000
+    assert next_run == (start + datetime.timedelta(days=1)).timestamp()
+    api.edit_task_status(task_id, 3)  # stopped and started again the same day: nobody gets it twice
+    api.edit_task_status(task_id, 2)
+    assert len(devino_mock.messages(channel="email")) == 1
+    devino_mock.advance(86_400)
+    assert [m["destination"] for m in devino_mock.messages(channel="email")] == ["today@example.com",
+                                                                              "tomorrow@example.com"]
+    devino_mock.advance(3 * 86_400)
+    assert len(devino_mock.messages(channel="email")) == 2 and api.get_task(task_id).result["State"] == "Started"
+
+
+def test_a_leap_day_birthday_is_kept_on_the_28th_in_other_years():
+    from devino_mock.core.services.campaigns import _birthday_on
+
+    born = datetime.datetime(2000, 2, 29)
+    assert _birthday_on(born, datetime.date(2027, 2, 28)) and not _birthday_on(born, datetime.date(2027, 3, 1))
+    assert _birthday_on(born, datetime.date(2028, 2, 29)) and not _birthday_on(born, datetime.date(2028, 2, 28))

@@ -6,9 +6,10 @@ clock. No wire format here: adapters render."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from devino_mock.core import errors
@@ -40,6 +41,7 @@ SOURCE_STATES = ("Request", "Approve", "Reject", "Deleted")
 TASK_STATES = ("New", "Created", "Started", "Stopped", "Canceled", "Finished", "Deleted", "Failed")
 NEW, CREATED, STARTED, STOPPED, CANCELED, FINISHED, DELETED, FAILED = TASK_STATES
 TASK_TYPES = {1: "Distribution", 2: "Birthday"}
+BIRTHDAY = 2
 # The suggested state machine (§7.4.3): from -> states a PUT may move it to.
 TRANSITIONS = {
     NEW: {CREATED, CANCELED, DELETED, FINISHED, FAILED},
@@ -132,6 +134,7 @@ class Task:
     # When the next batch goes out (None: none is due); kept in the record so that a restart
     # on a kept store schedules it again (reschedule).
     next_batch_at: datetime | None = None
+    birthdays_sent_on: str | None = None  # a birthday campaign's last day sent (ISO date, UTC)
 
 
 @dataclass
@@ -149,6 +152,13 @@ def personalise(text: str | None, fields: dict) -> str | None:
     for key, value in fields.items():
         text = text.replace(f"[{key}]", str(value)).replace("{" + key + "}", str(value))
     return text
+
+
+def _birthday_on(born: datetime, day: date) -> bool:
+    if (born.month, born.day) == (day.month, day.day):
+        return True
+    # Born on 29 February: celebrated on the 28th when the year has no 29th.
+    return (born.month, born.day, day.month, day.day) == (2, 29, 2, 28) and not calendar.isleap(day.year)
 
 
 def _key(login: str, ident: object) -> str:
@@ -414,34 +424,21 @@ class Campaigns:
         task = self.store.get(TASK, _key(login, task_id))
         if task is None or task.run != run or task.state not in (CREATED, STARTED):
             return  # stopped, cancelled, edited or forgotten since
-        from devino_mock.core.platform import ByAccount
-
         now = self.platform.now()
         task.next_batch_at = None
         if task.state == CREATED:
             task.state = STARTED
         if task.started_at is None:
             task.started_at = now
+        if task.draft.type == BIRTHDAY:
+            self._birthday_run(task, now)
+            self.store.put(TASK, _key(login, task.id), task)
+            return
         smooth = task.draft.end_at is not None and task.recipients
         size = 1 if smooth else SEND_BATCH
         batch = task.recipients[task.emitted:task.emitted + size]
-        letter = task.draft.letter
         for recipient in batch:
-            if self.addressbook.is_unsubscribed(login, recipient["email"]):
-                task.counters["Unsubscribed"] += 1  # unsubscribed since the campaign was made
-                continue
-            fields = recipient["fields"]
-            html, plain = personalise(letter.html, fields), personalise(letter.plain, fields)
-            try:
-                self.platform.send(ByAccount(login), SendRequest(
-                    source=letter.sender_address, destinations=[recipient["email"]],
-                    text=plain if plain is not None else html, transport=TASK_TRANSPORT, channel="email",
-                    subject=personalise(letter.subject, fields),
-                    extra={"task_id": task.id, "contact_id": recipient["contact_id"],
-                           "recipient_name": recipient["name"], "sender_name": letter.sender_name,
-                           "user_campaign_id": task.draft.user_campaign_id, "html": html}))
-            except errors.PlatformError:
-                task.failures += 1
+            self._send_letter(task, recipient)
         task.emitted += len(batch)
         if task.emitted >= len(task.recipients):
             task.state, task.finished_at = FINISHED, now
@@ -455,7 +452,45 @@ class Campaigns:
             self._schedule(task, when)
         self.store.put(TASK, _key(login, task.id), task)
 
-    # --- transactional messages (E16, E17) -----------------------------------------------------------
+    def _send_letter(self, task: Task, recipient: dict) -> None:
+        """The campaign's letter, personalised, to one recipient (unless unsubscribed since)."""
+        from devino_mock.core.platform import ByAccount
+
+        if self.addressbook.is_unsubscribed(task.login, recipient["email"]):
+            task.counters["Unsubscribed"] += 1  # unsubscribed since the campaign was made
+            return
+        letter, fields = task.draft.letter, recipient["fields"]
+        html, plain = personalise(letter.html, fields), personalise(letter.plain, fields)
+        try:
+            self.platform.send(ByAccount(task.login), SendRequest(
+                source=letter.sender_address, destinations=[recipient["email"]],
+                text=plain if plain is not None else html, transport=TASK_TRANSPORT, channel="email",
+                subject=personalise(letter.subject, fields),
+                extra={"task_id": task.id, "contact_id": recipient["contact_id"],
+                       "recipient_name": recipient["name"], "sender_name": letter.sender_name,
+                       "user_campaign_id": task.draft.user_campaign_id, "html": html}))
+        except errors.PlatformError:
+            task.failures += 1
+
+    def _birthday_run(self, task: Task, now: datetime) -> None:
+        """A birthday campaign (Type 2, email-http.md §7.4.3): once a day, at StartDateTime's time
+        of day (UTC), the letter goes to the recipients whose contact's DateOfBirth falls on that
+        day (29 February on the 28th in other years); it never finishes by itself. A day is sent
+        once, however often the campaign is stopped and started again that day."""
+        today = now.date()
+        if task.birthdays_sent_on != today.isoformat():
+            for recipient in task.recipients:
+                contact = self.store.get("addressbook.contact", _key(task.login, recipient["contact_id"]))
+                born = contact.date_of_birth if contact is not None else None
+                if born is not None and _birthday_on(born, today):
+                    self._send_letter(task, recipient)
+                    task.emitted += 1
+            task.birthdays_sent_on = today.isoformat()
+        start = task.draft.start_at or task.started_at or now
+        following = datetime.combine(today + timedelta(days=1), start.timetz())
+        self._schedule(task, following)
+
+        # --- transactional messages (E16, E17) -----------------------------------------------------------
 
     def send_messages(self, login: str, letter: Letter, recipients: list[Recipient], template_id: str | None,
                       user_campaign_id: str | None, user_message_id: str | None = None,

@@ -204,7 +204,9 @@ class EmailApi:
             "SendDuplicates": d.send_duplicates,
             "Cancellable": task.state in (svc.NEW, svc.CREATED, svc.STARTED, svc.STOPPED),
             "Deletable": task.state in (svc.NEW, svc.CREATED, svc.STOPPED, svc.CANCELED, svc.FINISHED, svc.FAILED),
-            "NextStartDateTime": net_date(d.start_at or task.created_at), "State": state,
+            # A birthday campaign's next daily run once it has one; otherwise its start.
+            "NextStartDateTime": net_date((d.type == svc.BIRTHDAY and task.next_batch_at) or d.start_at
+                                          or task.created_at), "State": state,
             "TotalContacts": total, "CompletedContacts": task.emitted, "ErrorCount": errors_count,
             "IsExecuting": task.state == svc.STARTED, "ServiceType": "Email", "IsSmooth": d.end_at is not None,
             "IsPersonalized": any(k not in svc.RESERVED_MACROS for text in (letter.subject, letter.html, letter.plain)
