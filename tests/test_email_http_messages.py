@@ -12,7 +12,7 @@ import requests
 from email_devino.client import DevinoException
 from lxml import etree
 
-from tests.email_http_helpers import AUTH, LETTER, SENDER, client, email
+from tests.email_http_helpers import AUTH, LETTER, LOGIN, PASSWORD, SENDER, client, email
 from tests.smtp_helpers import send as smtp_send
 
 DATE = re.compile(r"^/Date\(\d{13}-0000\)/$")
@@ -289,3 +289,31 @@ def test_xml_request_and_response(devino_mock):
     entity = email(devino_mock, "POST", "messages", headers={"Content-Type": "application/xml"},
                    data=b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x><Subject>&e;</Subject></x>')
     assert entity.status_code == 400 and entity.json()["Code"] == "validation_error"
+
+
+def test_an_accounts_stop_words_are_refused_where_the_documentation_checks_them(devino_mock):
+    devino_mock.add_account(LOGIN, PASSWORD, stop_words=["casino", "Казино"])
+    base = {"Name": "t", "Sender": {"Address": SENDER, "Name": "Shop"}, "Subject": "s", "Text": LETTER, "Type": 1}
+    for change, field in (({"Text": "Play CASINO today [Unsubscribe] [WebVersion]"}, "Text"),
+                          ({"Subject": "лучшее казино"}, "Subject"),
+                          ({"Sender": {"Address": SENDER, "Name": "Casino Royale"}}, "Sender.Name")):
+        answer = email(devino_mock, "POST", "Tasks", json={**base, **change})
+        assert (answer.status_code, answer.json()) == (
+            400, {"Code": "validation_error", "Description": f"stop words found in {field}"})
+    russian = email(devino_mock, "POST", "Tasks", json={**base, "Subject": "casino"},
+                    headers={"Accept-Language": "ru"})
+    assert russian.json()["Description"] == "в поле Subject найдены стоп-слова"
+    # A word of its own only: "casinos" and "anticasino" are other words.
+    assert email(devino_mock, "POST", "Tasks", json={**base, "Subject": "casinos and anticasino"}).status_code == 201
+    template = email(devino_mock, "POST", "Templates",
+                     json={"Name": "t", "Subject": "casino night", "Body": {"Html": LETTER}})
+    assert template.json()["Description"] == "stop words found in Subject"
+    answer = email(devino_mock, "POST", "v2/messages", json={
+        "Sender": {"Address": SENDER}, "Subject": "s", "Body": {"PlainText": "t"},
+        "Recipients": [{"Address": "a@example.com", "Name": "Casino Bob"}, {"Address": "b@example.com"}]})
+    first, second = answer.json()["Result"]
+    assert (first["Code"], first["Description"], second["Code"]) == (
+        "validation_error", "stop words found in Recipients.Name", "ok")
+    assert [m["destination"] for m in devino_mock.messages(channel="email")] == ["b@example.com"]
+    bad = requests.post(f"{devino_mock.url}/_mock/accounts", json={"login": "x", "password": "y", "stop_words": [""]})
+    assert bad.status_code == 400 and "stop_words" in bad.json()["error"]

@@ -56,9 +56,21 @@ def test_a_signal_right_after_the_ready_line_stops_cleanly():
         assert "Traceback" not in rest
 
 
+def _catches_sigterm(pid: int) -> bool:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
 def test_a_sigterm_during_start_up_stops_cleanly():
     process = spawn()
-    time.sleep(0.15)  # real time: the interpreter is importing or binding, not yet ready
+    # As soon as the process handles SIGTERM (its first lines do; a signal before the
+    # interpreter runs them kills any program), while it is still importing or binding.
+    deadline = time.monotonic() + 10
+    while not _catches_sigterm(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.001)
     process.send_signal(signal.SIGTERM)
     code, rest = finish(process)
     assert code == 0, rest

@@ -28,7 +28,8 @@ LISTED = doc(MESSAGE_FILTERS + PAGING, answer=LIST)
 RULE = body({"channel": STR, "destination": STR, "source": STR, "login": STR, "status": {}, "error": STR,
              "reject": STR, "submit_delay": {}, "delivery_delay": NUM, "description": STR})
 ACCOUNT = body({"login": STR, "password": STR, "balance": NUM, "senders": LIST, "tariffs": OBJ, "enabled": BOOL,
-                "incoming_numbers": LIST, "email_senders": LIST, "callbacks": OBJ, "prices": OBJ},
+                "incoming_numbers": LIST, "email_senders": LIST, "callbacks": OBJ, "prices": OBJ,
+                "stop_words": LIST},
                ("login", "password"))
 FAULT = body({"surface": STR, "kind": {"enum": ["latency", "error", "disconnect"]}, "delay_ms": INT, "status": INT,
               "command_status": {}, "rate": NUM, "count": INT, "seed": INT}, ("surface", "kind"))

@@ -46,6 +46,16 @@ def _strings(data: dict, name: str) -> list[str]:
     return [str(v) for v in value]
 
 
+MAX_STOP_WORDS, MAX_STOP_WORD = 1000, 100
+
+
+def _stop_words(data: dict) -> list[str]:
+    words = [w.strip() for w in _strings(data, "stop_words")]
+    if len(words) > MAX_STOP_WORDS or any(not w or len(w) > MAX_STOP_WORD for w in words):
+        raise ValueError(f"'stop_words' holds at most {MAX_STOP_WORDS} words of 1 to {MAX_STOP_WORD} characters")
+    return words
+
+
 def _channel_name(name: object) -> str:
     from devino_mock.core.channels import CHANNELS
 
@@ -269,6 +279,9 @@ class Account:
     imsi: dict[str, str] = field(default_factory=dict)  # number -> the SIM's current raw IMSI
     imsi_check: ImsiCheck = field(default_factory=ImsiCheck)
     callback_formats: dict[str, str] = field(default_factory=dict)  # callback kind -> "json" | "xml"
+    # Words the e-mail API refuses in a text, subject or sender or recipient name (email-http.md
+    # §4 E6: support keeps such a list per account; none by default).
+    stop_words: list[str] = field(default_factory=list)
 
     def price_for(self, number: str | None, channel=None) -> Decimal:
         """The price of one segment (SMS, by number prefix) or one message of another channel."""
@@ -331,6 +344,7 @@ class Account:
             imsi=_imsi(data.get("imsi")),
             imsi_check=ImsiCheck.from_dict(data.get("imsi_check")),
             callback_formats=_callback_formats(data.get("callback_formats")),
+            stop_words=_stop_words(data),
         )
 
     def to_dict(self) -> dict:
@@ -351,6 +365,7 @@ class Account:
             "imsi": dict(self.imsi),
             "imsi_check": self.imsi_check.to_dict(),
             "callback_formats": dict(self.callback_formats),
+            "stop_words": list(self.stop_words),
         }
 
 

@@ -7,6 +7,7 @@ clock. No wire format here: adapters render."""
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -154,6 +155,12 @@ def personalise(text: str | None, fields: dict) -> str | None:
     return text
 
 
+@functools.lru_cache(maxsize=64)
+def _stop_word_pattern(words: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 def _birthday_on(born: datetime, day: date) -> bool:
     if (born.month, born.day) == (day.month, day.day):
         return True
@@ -280,16 +287,29 @@ class Campaigns:
 
     def _check_letter(self, login: str, letter: Letter, macros: bool) -> None:
         """The documented checks a letter goes through (§4 E6, §5 E11), in their order."""
+        self.refuse_stop_words(login, "Text", letter.html, letter.plain)
         if macros and not all(m in letter.text for m in MACROS):
             raise errors.Refused("macros_missing")
+        self.refuse_stop_words(login, "Subject", letter.subject)
         if letter.size() > MAX_CONTENT:
             raise errors.Refused("too_big")
+        self.refuse_stop_words(login, "Sender.Name", letter.sender_name)
         if letter.sender_address:
             address = normalize_email(letter.sender_address)
             if address is None:
                 raise errors.Refused("invalid_email", address=letter.sender_address)
             if not self.sender_allowed(login, address):
                 raise errors.Refused("sender_not_approved", address=address)
+
+    def refuse_stop_words(self, login: str, field_name: str, *texts: str | None) -> None:
+        """Refused("stop_words") when one of the account's stop words stands in `texts` as a
+        word of its own, in any letter case."""
+        account = self.platform.store.account(login)
+        if account is None or not account.stop_words:
+            return
+        pattern = _stop_word_pattern(tuple(account.stop_words))
+        if any(text and pattern.search(text) for text in texts):
+            raise errors.Refused("stop_words", field=field_name)
 
     # --- campaigns (E4–E8) ------------------------------------------------------------------------
 
@@ -521,6 +541,7 @@ class Campaigns:
                     raise errors.Refused("recipient_id")
                 if any(not MERGE_KEY_RE.match(str(k)) for k in recipient.merge_fields):
                     raise errors.Refused("merge_field")
+                self.refuse_stop_words(login, "Recipients.Name", recipient.name)
                 fields = {str(k): v for k, v in recipient.merge_fields.items()}
                 html, plain = personalise(letter.html, fields), personalise(letter.plain, fields)
                 [message] = self.platform.send(ByAccount(login), SendRequest(

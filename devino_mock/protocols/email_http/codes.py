@@ -16,6 +16,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # the shared ones first, then this API's 
     "macros_missing": ("text must contain [Unsubscribe] and [WebVersion] macros",
                        "текст должен содержать макросы [Unsubscribe] и [WebVersion]"),
     "too_big": ("text and subject size exceeds 10 MB", "размер текста и темы превышает 10 МБ"),
+    "stop_words": ("stop words found in {field}", "в поле {field} найдены стоп-слова"),
     "task_type": ("invalid task type", "недопустимый тип рассылки"),
     "group_missing": ("contact group {id} not found", "группа контактов {id} не найдена"),
     "template_missing": ("template {id} not found", "шаблон {id} не найден"),

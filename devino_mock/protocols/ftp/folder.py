@@ -352,7 +352,10 @@ class DropFolder:
                 loop = asyncio.get_running_loop()
             except RuntimeError:  # driven without a loop (a unit test): all at once
                 loop = None
-            if loop is None or archive.uncompressed_size(data) <= LARGE_ARCHIVE_BYTES:
+            size = archive.uncompressed_size(data)
+            # Small archives, and ones claiming more than is ever accepted (refused before
+            # anything is inflated), are settled at once: a poll that finds them ends with them.
+            if loop is None or size <= LARGE_ARCHIVE_BYTES or size > archive.MAX_UNCOMPRESSED:
                 self._process(upload, data)
                 continue
             upload.status = PROCESSING
