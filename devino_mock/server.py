@@ -24,7 +24,7 @@ from devino_mock.core.store import open_store
 from devino_mock.core.store.base import GroupCommit
 from devino_mock.outbound import HttpSender
 from devino_mock.protocols import addressbook, email_http, ftp, rest, smpp, sms_push, smtp, soap, twofa, viber, vk, xmlapi
-from devino_mock.web import Router, make_app, watched
+from devino_mock.web import UNMATCHED, Router, make_app, watched
 
 log = logging.getLogger("devino_mock")
 TICK_CEILING = 0.5  # seconds: the longest the ticker sleeps, so clock jumps are noticed soon
@@ -44,7 +44,7 @@ TICK_BATCH = 500  # due pieces of work the ticker runs per turn of the loop (eac
 HTTP_SURFACES = (("rest", rest), ("soap", soap), ("xml", xmlapi), ("viber_api", viber), ("vk", vk),
                  ("2fa", twofa), ("sms_push", sms_push), ("email_api", email_http), ("addressbook", addressbook))
 SOCKET_LISTENERS = (("smpp", smpp), ("smtp", smtp), ("ftp", ftp))
-EXTRA_SURFACES = ("rest_v2", "soap_v2", "callbacks")
+EXTRA_SURFACES = ("rest_v2", "soap_v2", "callbacks", UNMATCHED)  # UNMATCHED ("http"): requests to no known path
 
 
 class ListenerError(RuntimeError):

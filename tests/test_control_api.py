@@ -125,3 +125,27 @@ def test_client_raises_with_status_and_body(devino_mock):
 
 def test_unknown_top_level_path_is_404(devino_mock):
     assert requests.get(f"{devino_mock.url}/nowhere").status_code == 404
+
+
+def test_channels_and_surfaces_are_listed_for_people_and_rules(devino_mock):
+    channels = {c["name"]: c for c in requests.get(f"{devino_mock.url}/_mock/channels").json()}
+    assert sorted(channels) == ["email", "hlr", "sms", "viber", "vk"]
+    sms = {s["name"]: s for s in channels["sms"]["statuses"]}
+    assert sms["delivered"] == {"name": "delivered", "code": 0, "text": "Доставлено абоненту", "final": True}
+    assert sms["queued"]["final"] is False and channels["sms"]["initial"] == "queued"
+    viber = {s["name"]: s for s in channels["viber"]["statuses"]}
+    assert viber["read"]["code"] is None and "not-viber-user" in channels["viber"]["errors"]
+    surfaces = requests.get(f"{devino_mock.url}/_mock/surfaces").json()
+    assert {"rest", "rest_v2", "soap", "smpp", "smtp", "ftp", "callbacks"} <= set(surfaces)
+    # What a fault may target is exactly this list.
+    refused = requests.post(f"{devino_mock.url}/_mock/faults", json={"surface": "nowhere", "kind": "error"})
+    assert refused.status_code == 400 and refused.json()["error"] == f"'surface' must be one of {surfaces}"
+
+
+def test_a_fault_on_the_http_surface_hits_requests_to_no_known_path(devino_mock):
+    fault = requests.post(f"{devino_mock.url}/_mock/faults", json={"surface": "http", "kind": "error", "status": 502,
+                                                                   "count": 1})
+    assert fault.status_code == 201, fault.text
+    assert requests.get(f"{devino_mock.url}/no/such/path").status_code == 502
+    assert requests.get(f"{devino_mock.url}/no/such/path").status_code == 404
+    assert len(send(devino_mock)) == 1  # other surfaces are untouched

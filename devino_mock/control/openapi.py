@@ -38,6 +38,8 @@ FTP_OPTIONS = body({"mode": STR, "encoding": STR, "sender": STR, "validity": INT
 DOCS: dict[tuple[str, str], dict] = {
     ("GET", "/_mock/"): doc(answer=LIST),
     ("GET", "/_mock/health"): doc(),
+    ("GET", "/_mock/channels"): doc(answer=LIST),
+    ("GET", "/_mock/surfaces"): doc(answer=LIST),
     ("POST", "/_mock/reset"): doc(request=body({"login": STR})),
     ("GET", "/_mock/accounts"): doc(answer=LIST),
     ("POST", "/_mock/accounts"): doc(request=ACCOUNT, status=201),

@@ -11,7 +11,7 @@ from typing import Callable
 from devino_mock import __version__
 from devino_mock.control import lists
 from devino_mock.control.table import Call, ControlError, ControlTable, json_response
-from devino_mock.control.views import callback_view, incoming_view, iso, message_view, submission_view
+from devino_mock.control.views import callback_view, channel_view, incoming_view, iso, message_view, submission_view
 from devino_mock.core import errors
 from devino_mock.core.accounts import CALLBACK_KINDS, Account
 from devino_mock.core.channels import CHANNELS
@@ -75,6 +75,9 @@ def _status_names(channel: str | None) -> list[str]:
 
 def register(table: ControlTable, platform: Platform, ports: Callable[[], dict],
              on_reset: Callable[[], None], changes, on_reset_login: Callable[[str], None]) -> None:
+    async def channels(call: Call):
+        return json_response([channel_view(c) for c in CHANNELS.values()])
+
     async def health(call: Call):
         return json_response({"status": "ok", "version": __version__, "ports": ports(), "now": iso(platform.now())})
 
@@ -259,6 +262,7 @@ def register(table: ControlTable, platform: Platform, ports: Callable[[], dict],
 
     for method, pattern, handler, summary in (
         ("GET", "/health", health, "health, version and ports"),
+        ("GET", "/channels", channels, "every channel with its statuses (names, codes, texts, final) and error reasons"),
         ("POST", "/reset", reset, "forget everything, restore fixtures, clock back to real time; "
                                   "with {\"login\"}: only what belongs to that account"),
         ("GET", "/accounts", list_accounts, "the accounts"),

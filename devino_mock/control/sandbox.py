@@ -67,7 +67,11 @@ def register(table: ControlTable, platform: Platform, watch: Watch, hub: EventHu
         after_load()
         return json_response({"status": "loaded", "messages": len(document.get("messages") or [])})
 
+    async def list_surfaces(call: Call):
+        return json_response(faults.surfaces())
+
     for method, pattern, handler, summary in (
+        ("GET", "/surfaces", list_surfaces, "every surface: what faults and the request journal name"),
         ("GET", "/faults", list_faults, "the active faults with how many times each fired"),
         ("POST", "/faults", add_fault, "make a surface misbehave: latency, error or disconnect"),
         ("DELETE", "/faults", clear_faults, "remove every fault"),

@@ -21,6 +21,18 @@ def _step(channel, step: Step) -> dict:
     return view
 
 
+def channel_view(channel) -> dict:
+    """A channel as people and rules name its statuses (mock-interface.md §7)."""
+    return {
+        "name": channel.name,
+        "statuses": [{"name": s.name, "code": channel.view(s.name) if channel.view_code else None,
+                      "text": s.text, "final": s.final} for s in channel.statuses],
+        "initial": channel.initial,
+        "default_final": channel.default_final,
+        "errors": sorted(channel.errors),
+    }
+
+
 def message_view(message: Message) -> dict:
     channel = CHANNELS[message.channel]
     return {

@@ -70,6 +70,10 @@ class Faults:
         self._surfaces = surfaces
         self._draws: dict[int, random.Random] = {}  # an index: rebuilt from each fault's seed
 
+    def surfaces(self) -> list[str]:
+        """Every surface a fault may target."""
+        return list(self._surfaces())
+
     def active(self) -> list[dict]:
         return list(self._store.value(FAULTS_KEY, None) or [])
 

@@ -3,8 +3,6 @@
 "use strict";
 
 const API = "/_mock";
-const CHANNELS = ["sms", "viber", "email", "vk", "hlr"];
-const SURFACES = ["rest", "rest_v2", "soap", "soap_v2", "xml", "viber_api", "smpp", "smtp", "ftp", "callbacks", "http"];
 const state = { tab: "messages", selected: null };
 
 // --- helpers ---------------------------------------------------------------------------
@@ -271,12 +269,14 @@ function connect() {
   }
 }
 
-function setup() {
-  for (const name of CHANNELS) {
+async function setup() {
+  // The channels and surfaces are the emulator's own lists, not a copy kept here.
+  const [channels, surfaces] = await Promise.all([call("GET", "/channels"), call("GET", "/surfaces")]);
+  for (const { name } of channels) {
     $("#message-filters [name=channel]").append(h("option", { value: name }, name));
     $("#rule-form [name=channel]").append(h("option", { value: name }, name));
   }
-  for (const name of SURFACES) $("#fault-form [name=surface]").append(h("option", { value: name }, name));
+  for (const name of surfaces) $("#fault-form [name=surface]").append(h("option", { value: name }, name));
   for (const button of document.querySelectorAll("#tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   for (const button of document.querySelectorAll("[data-advance]")) button.addEventListener("click", () => advance(button.dataset.advance).catch(() => {}));
   for (const form of ["#message-filters", "#request-filters"]) {
