@@ -65,6 +65,46 @@ def test_restricted_account_approves_requested_senders(devino_mock):
     assert [s["SourceAddress"] for s in listed] == ["only@example.com", "new@example.com"]
 
 
+def test_a_manager_approves_sender_addresses_after_a_delay_or_when_told(devino_mock):
+    devino_mock.add_account("slow", "pw", sender_approval_delay=3600)
+    devino_mock.add_account("manual", "pw", sender_approval_delay=None)
+    send = {"Recipients": [{"Address": "to@example.com"}], "Subject": "s", "Body": {"PlainText": "t"}}
+
+    def listed(login: str) -> list:
+        return email(devino_mock, "GET", "UserSettings/SourceAddresses", auth=(login, "pw")).json()["Result"]
+
+    def sends(login: str, address: str) -> int:
+        return email(devino_mock, "POST", "messages", auth=(login, "pw"),
+                     json={**send, "Sender": {"Address": address}}).status_code
+
+    for login in ("slow", "manual"):
+        assert email(devino_mock, "POST", "UserSettings/SourceAddresses", auth=(login, "pw"),
+                     json={"SourceAddress": "news@example.com"}).status_code == 201
+        assert listed(login) == [{"SourceAddress": "news@example.com", "State": 0, "IsDefault": False}]
+        assert sends(login, "news@example.com") == 400  # requested, not yet approved
+    devino_mock.advance(3600)
+    assert listed("slow") == [{"SourceAddress": "news@example.com", "State": 1, "IsDefault": True}]
+    assert sends("slow", "news@example.com") == 201
+    assert listed("manual")[0]["State"] == 0  # waits for the manager
+    decide = f"{devino_mock.url}/_mock/email/senders"
+    approved = requests.post(decide, json={"login": "manual", "address": "NEWS@example.com", "state": "approve"})
+    assert approved.status_code == 200 and approved.json()["state"] == 1
+    assert sends("manual", "news@example.com") == 201
+    rejected = requests.post(decide, json={"login": "manual", "address": "news@example.com", "state": 2})
+    assert rejected.json()["state"] == 2 and listed("manual") == []  # E1 lists approved and requested ones
+    assert sends("manual", "news@example.com") == 400
+    for bad, status, error in (({"login": "manual", "address": "x@example.com", "state": 1}, 404,
+                                "no sender address 'x@example.com' of 'manual'"),
+                               ({"login": "manual", "address": "news@example.com", "state": True}, 400,
+                                "'state' must be \"approve\" (1) or \"reject\" (2)"),
+                               ({"login": "nobody", "address": "a@b.c", "state": 1}, 404, "no account 'nobody'")):
+        answer = requests.post(decide, json=bad)
+        assert (answer.status_code, answer.json()) == (status, {"error": error})
+    refused = requests.post(f"{devino_mock.url}/_mock/accounts",
+                            json={"login": "x", "password": "y", "sender_approval_delay": -1})
+    assert refused.status_code == 400 and "sender_approval_delay" in refused.json()["error"]
+
+
 # --- templates (E9–E13) -------------------------------------------------------------------------
 
 def test_templates_with_the_client(devino_mock):

@@ -29,7 +29,7 @@ RULE = body({"channel": STR, "destination": STR, "source": STR, "login": STR, "s
              "reject": STR, "submit_delay": {}, "delivery_delay": NUM, "description": STR})
 ACCOUNT = body({"login": STR, "password": STR, "balance": NUM, "senders": LIST, "tariffs": OBJ, "enabled": BOOL,
                 "incoming_numbers": LIST, "email_senders": LIST, "callbacks": OBJ, "prices": OBJ,
-                "stop_words": LIST},
+                "stop_words": LIST, "sender_approval_delay": NUM},
                ("login", "password"))
 FAULT = body({"surface": STR, "kind": {"enum": ["latency", "error", "disconnect"]}, "delay_ms": INT, "status": INT,
               "command_status": {}, "rate": NUM, "count": INT, "seed": INT}, ("surface", "kind"))
@@ -39,6 +39,8 @@ DOCS: dict[tuple[str, str], dict] = {
     ("GET", "/_mock/"): doc(answer=LIST),
     ("GET", "/_mock/health"): doc(),
     ("GET", "/_mock/channels"): doc(answer=LIST),
+    ("POST", "/_mock/email/senders"): doc(request=body({"login": STR, "address": STR, "state": {}},
+                                                       ("login", "address", "state"))),
     ("GET", "/_mock/surfaces"): doc(answer=LIST),
     ("POST", "/_mock/reset"): doc(request=body({"login": STR})),
     ("GET", "/_mock/accounts"): doc(answer=LIST),

@@ -47,6 +47,19 @@ def _strings(data: dict, name: str) -> list[str]:
 
 
 MAX_STOP_WORDS, MAX_STOP_WORD = 1000, 100
+MAX_APPROVAL_DELAY = 365 * 86_400
+
+
+def _approval_delay(data: dict) -> float | None:
+    if "sender_approval_delay" not in data:
+        return 0.0
+    value = data["sender_approval_delay"]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_APPROVAL_DELAY:
+        raise ValueError(f"'sender_approval_delay' must be seconds from 0 to {MAX_APPROVAL_DELAY}, "
+                         "or null to approve only when told")
+    return float(value)
 
 
 def _stop_words(data: dict) -> list[str]:
@@ -282,6 +295,9 @@ class Account:
     # Words the e-mail API refuses in a text, subject or sender or recipient name (email-http.md
     # §4 E6: support keeps such a list per account; none by default).
     stop_words: list[str] = field(default_factory=list)
+    # Seconds of virtual time before a requested e-mail sender address is approved (email-http.md
+    # §7.4.1): 0 at once; None: only when told (POST /_mock/email/senders).
+    sender_approval_delay: float | None = 0.0
 
     def price_for(self, number: str | None, channel=None) -> Decimal:
         """The price of one segment (SMS, by number prefix) or one message of another channel."""
@@ -345,6 +361,7 @@ class Account:
             imsi_check=ImsiCheck.from_dict(data.get("imsi_check")),
             callback_formats=_callback_formats(data.get("callback_formats")),
             stop_words=_stop_words(data),
+            sender_approval_delay=_approval_delay(data),
         )
 
     def to_dict(self) -> dict:
@@ -366,6 +383,7 @@ class Account:
             "imsi_check": self.imsi_check.to_dict(),
             "callback_formats": dict(self.callback_formats),
             "stop_words": list(self.stop_words),
+            "sender_approval_delay": self.sender_approval_delay,
         }
 
 

@@ -63,6 +63,7 @@ class SenderAddress:
     state: int
     requested_at: datetime
     approved_at: datetime | None = None
+    approve_at: datetime | None = None  # when a requested address is approved by itself (None: when told)
 
 
 @dataclass
@@ -183,6 +184,7 @@ class Campaigns:
 
     def senders(self, login: str) -> list[SenderAddress]:
         """Approved and requested addresses (E1): the account's configured ones first."""
+        self._settle_requests(login)
         account = self._account(login)
         records = [r for r in self.store.records(SENDER) if r.login == login]
         known = {r.address.casefold() for r in records}
@@ -195,24 +197,56 @@ class Campaigns:
         return approved[0].address if approved else None
 
     def request_sender(self, login: str, raw: str | None) -> SenderAddress:
-        """Approved at once: the emulator's manager says yes (§7.4.1, approval delay 0)."""
+        """A request the platform's manager decides (§7.4.1): approved at once, after the
+        account's `sender_approval_delay` of virtual time, or only when told (None)."""
         if not raw or not raw.strip():
             raise errors.MissingArgument("SenderAddress")
         address = normalize_email(raw)
         if address is None:
             raise errors.Refused("invalid_email", address=raw.strip())
+        self._settle_requests(login)
         account = self._account(login)
         existing = self.store.get(SENDER, _key(login, address.casefold()))
         if (existing is not None and existing.state in (REQUEST, APPROVE)) or \
                 any(a.casefold() == address.casefold() for a in account.email_senders):
             raise errors.Refused("sender_exists", address=address)
-        now = self.platform.now()
-        record = SenderAddress(login, address, APPROVE, now, now)
-        self.store.put(SENDER, _key(login, address.casefold()), record)
-        if account.email_senders:  # a restricted account: the approved address joins its list
-            account.email_senders.append(address)
-            self.store.save_account(account)
+        now, delay = self.platform.now(), account.sender_approval_delay
+        record = SenderAddress(login, address, REQUEST, now,
+                               approve_at=None if delay is None else now + timedelta(seconds=delay))
+        if delay == 0:
+            self._decide(record, APPROVE, now)
+        else:
+            self.store.put(SENDER, _key(login, address.casefold()), record)
         return record
+
+    def decide_sender(self, login: str, raw: str, state: int) -> SenderAddress:
+        """The manager's answer to a request (or a change of mind): APPROVE or REJECT."""
+        self._settle_requests(login)
+        record = self.store.get(SENDER, _key(login, (raw or "").strip().casefold()))
+        if record is None or record.state == DELETED_ADDRESS:
+            raise errors.NotFound("source address", raw)
+        self._decide(record, state, self.platform.now())
+        return record
+
+    def _decide(self, record: SenderAddress, state: int, at: datetime) -> None:
+        record.state, record.approve_at = state, None
+        record.approved_at = at if state == APPROVE else None
+        self.store.put(SENDER, _key(record.login, record.address.casefold()), record)
+        account = self._account(record.login)
+        listed = any(a.casefold() == record.address.casefold() for a in account.email_senders)
+        if state == APPROVE and account.email_senders and not listed:
+            account.email_senders.append(record.address)  # a restricted account: it joins the list
+            self.store.save_account(account)
+        elif state != APPROVE and listed:
+            account.email_senders = [a for a in account.email_senders if a.casefold() != record.address.casefold()]
+            self.store.save_account(account)
+
+    def _settle_requests(self, login: str) -> None:
+        """Requests whose approval time has come are approved, at that virtual instant."""
+        now = self.platform.now()
+        for record in self.store.records(SENDER):
+            if record.login == login and record.state == REQUEST and record.approve_at and record.approve_at <= now:
+                self._decide(record, APPROVE, record.approve_at)
 
     def delete_sender(self, login: str, raw: str) -> None:
         address = (raw or "").strip()
@@ -232,6 +266,7 @@ class Campaigns:
     def sender_allowed(self, login: str, address: str | None) -> bool:
         if not address:
             return False
+        self._settle_requests(login)
         record = self.store.get(SENDER, _key(login, address.casefold()))
         if record is not None and record.state != APPROVE:
             return False

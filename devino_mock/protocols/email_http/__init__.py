@@ -4,7 +4,8 @@ transactional messages under `/email/v1` and `/email/v2`, and the `email` callba
 from __future__ import annotations
 
 from devino_mock.control.table import Call, ControlError, ControlTable, json_response
-from devino_mock.control.views import message_view
+from devino_mock.control.views import iso, message_view
+from devino_mock.core import errors
 from devino_mock.core.channels import EMAIL
 from devino_mock.core.events import RecipientAction, StatusChanged
 from devino_mock.core.platform import Platform
@@ -18,6 +19,7 @@ STATUS_EVENTS = {"SENT": "Sent", "DELIVERED": "Delivered", "OPENED": "Read", "CL
                  "BOUNCED": "Bounced", "REJECTED": "Rejected"}
 ACTIONS = {"UNSUBSCRIBED": "unsubscribed", "SUBSCRIBED": "subscribed", "COMPLAINED": "complained"}
 MAX_URL = 2048
+SENDER_DECISIONS = {"approve": 1, 1: 1, "reject": 2, 2: 2}
 
 
 def register(router: Router, platform: Platform) -> None:
@@ -74,6 +76,25 @@ def control(table: ControlTable, emulator) -> None:
         return json_response({"login": entry.login, "email": entry.email, "reason": entry.reason,
                               "task_id": entry.task_id}, status=201)
 
+    async def decide_sender(call: Call):
+        """The manager approves or rejects a requested sender address (email-http.md §7.6)."""
+        body = await call.body()
+        login, address, state = body.get("login"), body.get("address"), body.get("state")
+        if not isinstance(login, str) or platform.account(login) is None:
+            raise ControlError(f"no account {login!r}", 404)
+        if not isinstance(address, str) or not address.strip() or len(address) > 254:
+            raise ControlError("'address' must be an e-mail address")
+        decided = SENDER_DECISIONS.get(state.strip().casefold() if isinstance(state, str) else state)
+        if decided is None or isinstance(state, bool):
+            raise ControlError("'state' must be \"approve\" (1) or \"reject\" (2)")
+        try:
+            record = platform.campaigns.decide_sender(login, address, decided)
+        except errors.NotFound:
+            raise ControlError(f"no sender address {address!r} of {login!r}", 404) from None
+        return json_response({"login": record.login, "address": record.address, "state": record.state,
+                              "approved_at": iso(record.approved_at)})
+
+    table.add("POST", "/email/senders", decide_sender, "approve or reject a requested e-mail sender address")
     table.add("POST", "/email/messages/{id}/events", message_event,
               "force an e-mail event: SENT DELIVERED OPENED CLICKED BOUNCED REJECTED UNSUBSCRIBED SUBSCRIBED COMPLAINED")
     table.add("POST", "/addressbook/unsubscribed", unsubscribe, "put an address on an account's unsubscribed list")
