@@ -50,3 +50,22 @@ def test_the_ftp_listener_starts_without_a_warning_and_offers_no_tls_without_it(
     result = subprocess.run([sys.executable, "-W", "error", "-c", FTP_PROBE], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "0"]
+
+
+METRICS_PROBE = '''
+import sys, urllib.request
+from devino_mock.server import BackgroundEmulator
+with BackgroundEmulator() as emulator:
+    before = "prometheus_client" in sys.modules
+    with urllib.request.urlopen(emulator.base_url + "/_mock/metrics") as r:
+        text = r.read()
+    after = "prometheus_client" in sys.modules
+print(before, after, b"devino_mock_messages" in text)
+'''
+
+
+def test_prometheus_client_is_imported_on_the_first_scrape_not_at_start():
+    result = subprocess.run([sys.executable, "-W", "error", "-c", METRICS_PROBE], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True"]

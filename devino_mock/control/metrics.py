@@ -1,7 +1,8 @@
 """`GET /_mock/metrics`: Prometheus text (mock-interface.md §14). Each emulator has its own
 registry (no process-wide one: several emulators may live in one test process). Message and
 callback counts are read from the platform when scraped; requests and their latency are
-counted as the request journal records them."""
+counted as the request journal records them. prometheus_client loads on the first scrape,
+not at start-up."""
 
 from __future__ import annotations
 
@@ -10,10 +11,6 @@ from collections import Counter as Tally
 from itertools import accumulate
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
-from prometheus_client.utils import floatToGoString
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from devino_mock.control.table import Call
 from devino_mock.core.platform import Platform
@@ -28,6 +25,8 @@ class PlatformCollector:
         self.platform = platform
 
     def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
         messages = GaugeMetricFamily("devino_mock_messages", "Messages in the journal",
                                      labels=["channel", "transport", "status"])
         for (channel, transport, status), count in sorted(Tally(
@@ -64,6 +63,9 @@ class RequestTally:
         histogram[1] += seconds
 
     def collect(self):
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+        from prometheus_client.utils import floatToGoString
+
         requests = CounterMetricFamily("devino_mock_requests", "Requests per surface and answer",
                                        labels=["surface", "status"])
         by_label: Tally = Tally()  # an int status and its text are one label value
@@ -83,14 +85,20 @@ class RequestTally:
 
 class Metrics:
     def __init__(self, platform: Platform) -> None:
-        self.registry = CollectorRegistry(auto_describe=False)
+        self.platform = platform
         self.tally = RequestTally()
         self.observe = self.tally.observe
-        self.registry.register(self.tally)
-        self.registry.register(PlatformCollector(platform))
+        self._registry = None  # made on the first scrape
 
     async def scrape(self, call: Call) -> web.Response:
+        from prometheus_client import CollectorRegistry, generate_latest
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+        if self._registry is None:
+            self._registry = CollectorRegistry(auto_describe=False)
+            self._registry.register(self.tally)
+            self._registry.register(PlatformCollector(self.platform))
         # Counting messages is linear in the journal; it stays well under the loop's budget
         # at the journal sizes the emulator keeps (--max-messages).
-        body = generate_latest(self.registry)
+        body = generate_latest(self._registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
