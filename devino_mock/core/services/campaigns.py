@@ -545,7 +545,7 @@ class Campaigns:
         following = datetime.combine(today + timedelta(days=1), start.timetz())
         self._schedule(task, following)
 
-        # --- transactional messages (E16, E17) -----------------------------------------------------------
+    # --- transactional messages (E16, E17) -----------------------------------------------------------
 
     def send_messages(self, login: str, letter: Letter, recipients: list[Recipient], template_id: str | None,
                       user_campaign_id: str | None, user_message_id: str | None = None,
