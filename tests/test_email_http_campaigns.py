@@ -319,3 +319,25 @@ def test_a_leap_day_birthday_is_kept_on_the_28th_in_other_years():
     born = datetime.datetime(2000, 2, 29)
     assert _birthday_on(born, datetime.date(2027, 2, 28)) and not _birthday_on(born, datetime.date(2027, 3, 1))
     assert _birthday_on(born, datetime.date(2028, 2, 29)) and not _birthday_on(born, datetime.date(2028, 2, 28))
+
+
+def test_a_package_limits_what_is_written_and_the_rest_bounces(devino_mock):
+    devino_mock.add_account("test_login", "test123", email_package=2)
+    group = group_with(devino_mock, ["a@example.com", "b@example.com", "c@example.com"])
+    api = client(devino_mock)
+    counters = _task(api, group).result
+    assert (counters["TotalContacts"], counters["OverPackage"]) == (2, 1)  # nothing goes to the one beyond
+    api.edit_task_status(counters["TaskId"], 1)
+    assert sorted(m["destination"] for m in devino_mock.messages(channel="email")) == ["a@example.com",
+                                                                                       "b@example.com"]
+    assert devino_mock.account("test_login")["email_package"] == 0
+    answer = email(devino_mock, "POST", "messages", json={"Sender": {"Address": SENDER}, "Subject": "s",
+                                                          "Body": {"PlainText": "t"},
+                                                          "Recipients": [{"Address": "d@example.com"}]})
+    assert answer.status_code == 201  # accepted, as the platform accepts it, then bounced
+    devino_mock.advance(60)
+    [late] = devino_mock.messages(destination="d@example.com")
+    assert (late["status"], late["error"]) == ("Bounced", "overpackage-related")
+    refused = requests.post(f"{devino_mock.url}/_mock/accounts",
+                            json={"login": "x", "password": "y", "email_package": 1.5})
+    assert refused.status_code == 400 and "email_package" in refused.json()["error"]

@@ -50,6 +50,14 @@ MAX_STOP_WORDS, MAX_STOP_WORD = 1000, 100
 MAX_APPROVAL_DELAY = 365 * 86_400
 
 
+def _package(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+        raise ValueError("'email_package' must be a whole number of e-mails from 0 to 10^9, or null for no limit")
+    return value
+
+
 def _approval_delay(data: dict) -> float | None:
     if "sender_approval_delay" not in data:
         return 0.0
@@ -298,6 +306,10 @@ class Account:
     # Seconds of virtual time before a requested e-mail sender address is approved (email-http.md
     # §7.4.1): 0 at once; None: only when told (POST /_mock/email/senders).
     sender_approval_delay: float | None = 0.0
+    # E-mails the account's package still allows (email-http.md §7.4.6): each accepted e-mail
+    # uses one; campaign recipients beyond it are counted OverPackage and not written to, other
+    # mail beyond it bounces (overpackage-related). None: no package limit.
+    email_package: int | None = None
 
     def price_for(self, number: str | None, channel=None) -> Decimal:
         """The price of one segment (SMS, by number prefix) or one message of another channel."""
@@ -362,6 +374,7 @@ class Account:
             callback_formats=_callback_formats(data.get("callback_formats")),
             stop_words=_stop_words(data),
             sender_approval_delay=_approval_delay(data),
+            email_package=_package(data.get("email_package")),
         )
 
     def to_dict(self) -> dict:
@@ -384,6 +397,7 @@ class Account:
             "callback_formats": dict(self.callback_formats),
             "stop_words": list(self.stop_words),
             "sender_approval_delay": self.sender_approval_delay,
+            "email_package": self.email_package,
         }
 
 

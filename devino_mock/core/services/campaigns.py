@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 from devino_mock.core import errors
 from devino_mock.core.addresses import normalize_email
+from devino_mock.core.events import MessageAccepted
 from devino_mock.core.records import Message
+from devino_mock.core.scenarios import Outcome
 from devino_mock.core.sending import SendRequest
 
 if TYPE_CHECKING:
@@ -179,6 +181,24 @@ class Campaigns:
         self.store = platform.store
         self.addressbook = addressbook
         self.send_rate = send_rate
+        platform.subscribe(self._use_package, MessageAccepted, channels=("email",))
+        platform.scenarios.overrides.append(self._over_package)
+
+    # --- the package (§7.4.6) -------------------------------------------------------------------
+
+    def _use_package(self, event: MessageAccepted) -> None:
+        account = self.store.account(event.message.login)
+        if account is not None and account.email_package:
+            account.email_package -= 1
+            self.store.save_account(account)
+
+    def _over_package(self, *, channel: str, login: str, source: str, destination: str) -> Outcome | None:
+        """Mail beyond the package bounces, as the documented reason says."""
+        if channel == "email":
+            account = self.store.account(login)
+            if account is not None and account.email_package == 0:
+                return Outcome("Bounced", "overpackage-related", submit_delay=0.0)
+        return None
 
     # --- sender addresses (E1–E3) -------------------------------------------------------------
 
@@ -437,6 +457,10 @@ class Campaigns:
             fields.update(contact.merge_fields)
             name = " ".join(p for p in (contact.first_name, contact.last_name) if p) or None
             recipients.append({"contact_id": contact.id, "email": contact.email, "name": name, "fields": fields})
+        package = self._account(login).email_package
+        if package is not None and len(recipients) > package:  # nothing is sent to those beyond it
+            counters["OverPackage"] = len(recipients) - package
+            recipients = recipients[:package]
         counters["TotalContacts"] = len(recipients)
         return counters, recipients
 
