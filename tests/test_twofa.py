@@ -221,3 +221,27 @@ def test_account_settings_round_trip(devino_mock):
     assert account["api_key"] == "k"
     assert account["twofa"]["code_ttl_seconds"] == 60 and account["twofa"]["code_alphabet"] == "0123456789"
     assert account["twofa"]["code_length"] == 5 and account["twofa"]["rate_limit_per_minute"] == 10
+
+
+def test_injected_faults_answer_code_4_or_5_before_anything_happens(twofa, devino_mock):
+    faults = f"{devino_mock.url}/_mock/twofa/faults"
+    added = requests.post(faults, json={"endpoint": "generatecode", "code": 5, "count": 2})
+    assert added.status_code == 201 and added.json() == {"id": 1, "endpoint": "GenerateCode", "code": 5,
+                                                         "count": 2, "fired": 0}
+    requests.post(faults, json={"endpoint": "CheckCode", "code": 4}).raise_for_status()
+    for _ in range(2):
+        failed = twofa("GenerateCode", {"DestinationNumber": NUMBER})
+        assert (failed.status_code, failed.json()) == (200, {"Code": "5", "Description": "Error sending message"})
+    assert devino_mock.messages(transport="2fa") == []  # nothing was generated or sent
+    assert twofa("GenerateCode", {"DestinationNumber": NUMBER}).json()["Code"] == "0"
+    broken = twofa("CheckCode", {"DestinationNumber": NUMBER, "Code": "17565"})
+    assert broken.json() == {"Code": 4, "Description": "Internal Server Error"}
+    assert twofa("CheckCode", {"DestinationNumber": NUMBER, "Code": "17565"}).json()["Code"] == 0  # still valid
+    assert [f["fired"] for f in requests.get(faults).json()] == [2, 1]
+    for bad, error in (({"endpoint": "Other", "code": 4}, "'endpoint' must be one of ['GenerateCode', 'CheckCode']"),
+                       ({"endpoint": "CheckCode", "code": 6}, "'code' must be one of [4, 5]"),
+                       ({"endpoint": "CheckCode", "code": 4, "count": 0},
+                        "'count' must be a whole number from 1 to 1000000")):
+        answer = requests.post(faults, json=bad)
+        assert (answer.status_code, answer.json()) == (400, {"error": error})
+    assert requests.delete(faults).json() == [] and requests.get(faults).json() == []

@@ -25,3 +25,6 @@ CHECK = {
     t.NOT_FOUND: (5, "Code not Found"),
     t.EXPIRED: (6, "Code Expired"),
 }
+
+# What an injected Code 5 stands for in each method (twofa.md §7).
+FAILED_OUTCOME = {"GenerateCode": t.SEND_FAILED, "CheckCode": t.NOT_FOUND}

@@ -15,6 +15,7 @@ from devino_mock.core.platform import Platform
 from devino_mock.core.services.twofa import Verdict
 from devino_mock.protocols.http_params import Params, parse_query
 from devino_mock.protocols.twofa import codes
+from devino_mock.protocols.twofa.faults import TwofaFaults
 from devino_mock.web import Router, body_of
 
 log = logging.getLogger("devino_mock.twofa")
@@ -104,6 +105,8 @@ def _check(platform: Platform, key: str | None, params: Params) -> Verdict:
 
 
 def _handler(platform: Platform, method: str, operation: Operation, table: dict):
+    faults = TwofaFaults(platform.store)
+
     async def handle(request: web.Request) -> web.Response:
         if request.method not in ("POST", "GET", "HEAD"):
             return web.json_response({"Code": "4", "Description": "Method not allowed"}, status=405,
@@ -112,6 +115,9 @@ def _handler(platform: Platform, method: str, operation: Operation, table: dict)
             params = await read(request)
         except BadRequest:
             return respond(request, method, *codes.INTERNAL, status=400)
+        injected = faults.draw(method)
+        if injected is not None:
+            return respond(request, method, *(codes.INTERNAL if injected == 4 else table[codes.FAILED_OUTCOME[method]]))
         try:
             verdict = operation(platform, request.headers.get("X-ApiKey"), params)
         except Exception:
