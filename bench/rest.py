@@ -8,6 +8,9 @@
 3. --python-client: the same load from 32 Python aiohttp clients (issue 2's figure; the client
    saturates first and hides the difference).
 4. --profile: cProfile of the emulator's send path in-process (top functions by own time).
+5. --free-core: also drive the emulator with a free core (bench/free_core_server.py: every send
+   answered with the first one's result): the ceiling of everything around the core on this
+   stack, next to the same bare handler.
 
     python bench/rest.py [--seconds 5] [--connections 32] [--rounds 2] [--starts 5]
 """
@@ -30,11 +33,18 @@ from common import free_port, hammer, start_yardstick, wait_healthy
 FORM = {"Login": "bench", "Password": "bench1", "SourceAddress": "DEVINO", "DestinationAddress": "79161234567",
         "Data": "Benchmark message"}
 
-def start_emulator() -> tuple[subprocess.Popen, int, float]:
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start_emulator(script: str | None = None) -> tuple[subprocess.Popen, int, float]:
+    """`python -m devino_mock`, or a bench/ script that runs it (from the repository root and
+    without bench/ on the path: bench/smpp.py would shadow the smpp.pdu3 package)."""
     port = free_port()
     began = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "devino_mock", "--http-port", str(port), "--smpp-port", "0",
-                                "--smtp-port", "0", "--ftp-port", "0", "--log-level", "WARNING"])
+    command = [sys.executable, os.path.join(ROOT, "bench", script)] if script else [sys.executable, "-m", "devino_mock"]
+    process = subprocess.Popen(command + ["--http-port", str(port), "--smpp-port", "0", "--smtp-port", "0",
+                                          "--ftp-port", "0", "--log-level", "WARNING"],
+                               cwd=ROOT, env={**os.environ, "PYTHONSAFEPATH": "1"})
     wait_healthy(f"http://127.0.0.1:{port}/_mock/health", began + 30)
     return process, port, time.monotonic() - began
 
@@ -53,13 +63,11 @@ def profile_send(seconds: float, connections: int) -> None:
 
     port = free_port()
     out = os.path.join(tempfile.mkdtemp(prefix="devino-mock-profile-"), "send.pstats")
-    # Run with the repository root as the working directory and not bench/ on the path:
-    # bench/smpp.py would shadow the smpp.pdu3 package.
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    process = subprocess.Popen([sys.executable, os.path.join(root, "bench", "profiled_server.py"),
+    # Run as start_emulator runs a bench/ script (bench/smpp.py would shadow smpp.pdu3).
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "profiled_server.py"),
                                 "--http-port", str(port), "--smpp-port", "0", "--smtp-port", "0", "--ftp-port", "0",
                                 "--log-level", "WARNING"], env={**os.environ, "PROFILE_OUT": out, "PYTHONSAFEPATH": "1"},
-                               cwd=root)
+                               cwd=ROOT)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/_mock/health", time.monotonic() + 30)
         add_bench_account(port)
@@ -86,6 +94,8 @@ def main() -> None:
     parser.add_argument("--python-client", action="store_true", help="also drive both with 32 aiohttp clients")
     parser.add_argument("--requests", type=int, default=6000, help="requests per --python-client round")
     parser.add_argument("--profile", action="store_true", help="only profile the emulator under wrk (cProfile)")
+    parser.add_argument("--free-core", action="store_true",
+                        help="also drive the emulator with a free core: the ceiling around the send path")
     args = parser.parse_args()
     if args.profile:
         if not wrk.available():
@@ -106,20 +116,28 @@ def main() -> None:
 
     emulator, port, _ = start_emulator()
     bare, bare_port = start_yardstick("bare_server.py")
+    free = start_emulator("free_core_server.py") if args.free_core else None
     try:
         add_bench_account(port)
         send_url = f"http://127.0.0.1:{port}/rest/v2/Sms/Send"
         bare_url = f"http://127.0.0.1:{bare_port}/rest/v2/Sms/Send"
+        urls = [send_url, bare_url]
+        if free:
+            add_bench_account(free[1])
+            urls.append(f"http://127.0.0.1:{free[1]}/rest/v2/Sms/Send")
         if wrk.available():
             rounds = []
-            for _ in range(args.rounds):  # interleaved, so drift in machine load hits both sides
-                rounds.append((wrk.post_form(send_url, FORM, args.connections, args.seconds),
-                               wrk.post_form(bare_url, FORM, args.connections, args.seconds)))
-            emu_rps, bare_rps = max(r[0] for r in rounds), max(r[1] for r in rounds)
+            for _ in range(args.rounds):  # interleaved, so drift in machine load hits every side
+                rounds.append([wrk.post_form(url, FORM, args.connections, args.seconds) for url in urls])
+            best = [max(r[i] for r in rounds) for i in range(len(urls))]
+            emu_rps, bare_rps = best[0], best[1]
             print(f"wrk, {args.connections} connections, {args.rounds} x {args.seconds:g} s rounds (best of each):")
             print(f"  REST v2 Sms/Send:              {emu_rps:,.0f} req/s  {[round(r[0]) for r in rounds]}")
             print(f"  bare aiohttp constant handler: {bare_rps:,.0f} req/s  {[round(r[1]) for r in rounds]}")
             print(f"  ratio emulator / bare: {emu_rps / bare_rps:.2f}")
+            if free:
+                print(f"  emulator with a free core:     {best[2]:,.0f} req/s  {[round(r[2]) for r in rounds]}"
+                      f"  (ceiling around the send path: ratio {best[2] / bare_rps:.2f})")
         else:
             print(wrk.INSTALL_HINT)
         if args.python_client:
@@ -131,10 +149,10 @@ def main() -> None:
             print(f"python aiohttp client, {args.connections} concurrent: Sms/Send {emu_rps:,.0f} req/s, "
                   f"bare {bare_rps:,.0f} req/s, ratio {emu_rps / bare_rps:.2f}")
     finally:
-        emulator.terminate()
-        bare.terminate()
-        emulator.wait()
-        bare.wait()
+        for process in (emulator, bare, free[0] if free else None):
+            if process is not None:
+                process.terminate()
+                process.wait()
 
 
 if __name__ == "__main__":
