@@ -280,3 +280,5 @@ def test_xml_api_options(devino_mock):
     assert send(ALICE, 7) == ("7", "106")  # the default answer, and the id may be used again
     assert send(BOB, 7) == ("7", "201")  # ERR_ID: bob's ids are unique still
     assert _options(devino_mock, "xml", "bob") == {"login": "bob", "unique_ids": True, "success_code": 1}
+    devino_mock.add_account(*BOB, balance="5")  # replacing the account keeps them, as it keeps its messages
+    assert _options(devino_mock, "xml", "bob")["success_code"] == 1
