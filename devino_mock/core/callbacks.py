@@ -154,8 +154,8 @@ class Outbox:
             delivery = Delivery(*await self.sender(callback, policy.timeout))  # type: ignore[misc]
         except Exception as exc:  # a sender must not lose a callback
             delivery = Delivery(None, f"{type(exc).__name__}: {exc}")
-        if generation != self._generation:
-            return
+        if generation != self._generation or self.store.callback(callback.id) is not callback:
+            return  # forgotten meanwhile by a reset (a scoped one keeps the generation)
         status, error = delivery.status, delivery.error
         attempt = Attempt(at, status, error)
         callback.attempts.append(attempt)

@@ -180,8 +180,11 @@ class Platform:
 
     def reset_account(self, login: str) -> None:
         """Forget what belongs to one account (its messages, sessions, incoming messages,
-        submissions, callbacks, rules naming it) and restore it if a fixture defines it; the
-        clock and the other accounts stay (mock-interface.md §13)."""
+        submissions, callbacks, rules naming it, and every keyed record of the services and
+        surfaces that names it: contacts, campaigns, 2FA codes, per-surface options, …) and
+        restore it if a fixture defines it; the clock and the other accounts stay
+        (mock-interface.md §13). Work it had due on the clock finds its records gone and does
+        nothing; what the surfaces hold outside the store goes by their login reset hooks."""
         self.store.forget_login(login)
         for rule in self.store.rules():
             if rule.get("login") == login:

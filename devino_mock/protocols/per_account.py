@@ -2,17 +2,16 @@
 (an XML API id check, an SMTP IP allow-list…), kept by the surface itself, not on the core's
 `Account`, and steered through the surface's own `/_mock/<surface>/accounts/{login}`.
 
-Options belong to the account object they were set for: a reset (which restores the fixture
-accounts as new objects) or replacing the account through the control API drops them, as it
-drops everything else about that account."""
+They are per-account state in the store (a keyed record of `<surface>.options` under the
+login): a restart with --data-dir keeps them, a reset forgets them, a scoped reset forgets
+the account's (the record names its account)."""
 
 from __future__ import annotations
 
 import copy
 import json
 import urllib.parse
-import weakref
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Callable, Generic, Protocol, TypeVar
 
 from aiohttp import web
@@ -29,26 +28,33 @@ class Options(Protocol):
 T = TypeVar("T", bound=Options)
 
 
+@dataclass
+class AccountArrangements:
+    """The stored record: whose they are, and the surface's options dataclass."""
+
+    login: str
+    options: object
+
+
 class PerAccount(Generic[T]):
-    def __init__(self, platform: Platform, default: Callable[[], T]) -> None:
+    def __init__(self, platform: Platform, kind: str, default: Callable[[], T]) -> None:
         self.platform = platform
+        self.kind = kind  # the store's kind of record, "<surface>.options"
         self.default = default
-        self._by_login: dict[str, tuple[weakref.ref, T]] = {}
 
     def of(self, login: str | None) -> T:
-        account = self.platform.account(login) if login else None
-        entry = self._by_login.get(login or "")
-        if account is None or entry is None or entry[0]() is not account:
+        """The account's options (the defaults for an account without any, or no account)."""
+        record = self.platform.store.get(self.kind, login) if login else None
+        if record is None or self.platform.account(login) is None:  # type: ignore[arg-type]
             return self.default()
-        return entry[1]
+        return record.options  # type: ignore[attr-defined, return-value]
 
     def set(self, login: str, values: dict) -> T | None:
-        account = self.platform.account(login)
-        if account is None:
+        if self.platform.account(login) is None:
             return None
         options = copy.deepcopy(self.of(login))
         options.update(values)  # a ValueError leaves the stored options as they were
-        self._by_login[login] = (weakref.ref(account), options)
+        self.platform.store.put(self.kind, login, AccountArrangements(login, options))
         return options
 
     def register(self, router: Router, prefix: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from devino_mock.core import errors
@@ -22,6 +23,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("devino_mock.imsi")
 SUBSTITUTE_TRANSPORT = "imsi_substitute"
 BLOCKED_STATUS, BLOCKED_ERROR = "rejected", "imsi_mismatch"  # imsi.md §5.3, D-7
+REFERENCE = "imsi.reference"  # keyed records of the store, "<login>:<number>"
+
+
+@dataclass
+class Reference:
+    """The reference IMSI of one subscriber of one account (None: looked up, none reported)."""
+
+    login: str
+    number: str
+    imsi: str | None
 
 
 def imsi_code(raw: str) -> str:
@@ -36,11 +47,12 @@ class ImsiService:
 
     # --- records ------------------------------------------------------------------------
 
-    def _key(self, login: str, number: str) -> str:
-        return f"imsi:reference:{login}:{number}"
-
     def reference(self, login: str, number: str) -> str | None:
-        return self.platform.store.value(self._key(login, number))  # type: ignore[return-value]
+        record = self.platform.store.get(REFERENCE, f"{login}:{number}")
+        return record.imsi if isinstance(record, Reference) else None
+
+    def _set_reference(self, login: str, number: str, imsi: str | None) -> None:
+        self.platform.store.put(REFERENCE, f"{login}:{number}", Reference(login, number, imsi))
 
     def matches_code(self, account: "Account", number: str, given: str) -> bool:
         """Whether an IMSICode names the subscriber's current SIM: its code (any letter case)
@@ -72,7 +84,7 @@ class ImsiService:
         wanted = normalize(number)
         if wanted is None:
             raise errors.InvalidDestination(number)
-        self.platform.store.set_value(self._key(login, wanted), account.imsi.get(wanted))
+        self._set_reference(login, wanted, account.imsi.get(wanted))
         return self.subscriber(account, wanted)
 
     def subscribers(self, login: str) -> list[dict]:
@@ -116,7 +128,7 @@ class ImsiService:
             reference = self.reference(account.login, number)
             if reference is None:
                 # Case 1: sent as it is; the reference is asked for after sending and recorded.
-                self.platform.store.set_value(self._key(account.login, number), current)
+                self._set_reference(account.login, number, current)
                 return
             if reference == current:
                 return  # case 2

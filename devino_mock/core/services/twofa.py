@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from devino_mock.core.platform import Platform
 
 TRANSPORT = "2fa"
+# Keyed records of the store: a code per (ApiKey, number), the calls of the last minute per
+# limit (dicts, each with the `login` of the account whose ApiKey it is).
+CODE, CALLS = "twofa.code", "twofa.calls"
 RATE_WINDOW = timedelta(minutes=1)
 _SEPARATORS = re.compile(r"[\s()\-]")
 _PHONE = re.compile(r"^\d{10,15}$")  # twofa.md §5.3 GenerateCode step 3, C-7
@@ -85,7 +88,7 @@ class TwofaService:
         except errors.PlatformError:
             return Verdict(SEND_FAILED, account)  # no code is stored
         now = self.platform.clock.timestamp()
-        self.platform.store.set_value(self._code_key(account, number), {
+        self._save(account, number, {
             "code": code, "created_at": now, "expires_at": now + settings.code_ttl_seconds,
             "used": False, "attempts": 0, "message_id": message.id,
         })
@@ -124,7 +127,7 @@ class TwofaService:
 
     def code_record(self, account: "Account", number: str) -> dict | None:
         """{code, created_at, expires_at (epoch seconds), used, attempts, message_id} or None."""
-        record = self.platform.store.value(self._code_key(account, number))
+        record = self.platform.store.get(CODE, self._code_key(account, number))
         return dict(record) if isinstance(record, dict) else None
 
     def state(self, record: dict) -> str:
@@ -134,10 +137,11 @@ class TwofaService:
         return "expired" if self.platform.clock.timestamp() > record["expires_at"] else "active"
 
     def _save(self, account: "Account", number: str, record: dict) -> None:
-        self.platform.store.set_value(self._code_key(account, number), record)
+        # With the account's login: a scoped reset of the account forgets its codes.
+        self.platform.store.put(CODE, self._code_key(account, number), {**record, "login": account.login})
 
     def _code_key(self, account: "Account", number: str) -> str:
-        return f"twofa:code:{account.api_key}:{number}"
+        return f"{account.api_key}:{number}"
 
     def _account(self, api_key: str | None) -> "Account | None":
         key = (api_key or "").strip()
@@ -158,10 +162,10 @@ class TwofaService:
         limited = False
         for scope, limit in ((f"{operation}:{account.api_key}", settings.rate_limit_per_key_per_minute),
                              (f"{operation}:{account.api_key}:{number}", settings.rate_limit_per_minute)):
-            key = f"twofa:calls:{scope}"
-            calls = [t for t in self.platform.store.value(key, ()) if t > since]  # type: ignore[union-attr]
+            record = self.platform.store.get(CALLS, scope)
+            calls = [t for t in (record["calls"] if isinstance(record, dict) else ()) if t > since]
             calls.append(now)
-            self.platform.store.set_value(key, calls)
+            self.platform.store.put(CALLS, scope, {"login": account.login, "calls": calls})
             if limit and len(calls) > limit:
                 limited = True
         return limited

@@ -75,7 +75,8 @@ class Store(ABC):
     # --- keyed records of the services (address book, campaigns, templates, …) ---
     # One generic collection per `kind` ("addressbook.contact", "email.task", …), each record
     # under a string key (usually "<login>:<id>"), kept in insertion order. `put` adds a
-    # record or writes back one the caller changed; records are plain data objects.
+    # record or writes back one the caller changed; records are plain data objects. A record
+    # that belongs to an account says so in its `login` (owner()): a scoped reset finds it so.
     @abstractmethod
     def put(self, kind: str, key: str, record: object) -> None: ...
     @abstractmethod
@@ -102,8 +103,9 @@ class Store(ABC):
 
     @abstractmethod
     def forget_login(self, login: str) -> None:
-        """Forget the messages, sessions, incoming messages, submissions and callbacks of one
-        account (a scoped reset, mock-interface.md §13); the account and the rest stay."""
+        """Forget the messages, sessions, incoming messages, submissions, callbacks and keyed
+        records (owner()) of one account (a scoped reset, mock-interface.md §13); the account
+        and the rest stay."""
 
     @abstractmethod
     def sequences(self) -> dict[str, int]:
@@ -120,6 +122,13 @@ class Store(ABC):
     def close(self) -> None:
         """Flush and let go of what the store holds open."""
         self.flush()
+
+
+def owner(record: object) -> str | None:
+    """The account a keyed record belongs to: its `login` (an attribute, or a key of a dict
+    record), or None for a record of nobody's."""
+    login = record.get("login") if isinstance(record, dict) else getattr(record, "login", None)
+    return login if isinstance(login, str) else None
 
 
 class StoreError(RuntimeError):

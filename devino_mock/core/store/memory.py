@@ -8,7 +8,7 @@ from typing import Iterable
 from devino_mock.core.accounts import Account, Session
 from devino_mock.core.records import Callback, Incoming, Message, Submission
 from devino_mock.core.letgo import let_go
-from devino_mock.core.store.base import Store
+from devino_mock.core.store.base import Store, owner
 
 
 class MemoryStore(Store):
@@ -137,6 +137,10 @@ class MemoryStore(Store):
         self._incoming = [m for m in self._incoming if m.login != login]
         self._submissions = [s for s in self._submissions if s.login != login]
         self._callbacks = {k: c for k, c in self._callbacks.items() if c.login != login}
+        owned = [(kind, key) for kind, records in self._records.items()
+                 for key, record in records.items() if owner(record) == login]
+        for kind, key in owned:
+            self.delete(kind, key)  # through delete: a durable store marks each row gone
 
     def sequences(self) -> dict[str, int]:
         return dict(self._sequences)

@@ -21,6 +21,8 @@ class SmppListener:
         self.smsc.close()
         if self.smsc.reset in self._emulator.reset_hooks:
             self._emulator.reset_hooks.remove(self.smsc.reset)
+        if self.smsc.forget_login in self._emulator.login_reset_hooks:
+            self._emulator.login_reset_hooks.remove(self.smsc.forget_login)
         await self._server.wait_closed()
 
 
@@ -40,4 +42,5 @@ async def start(emulator, host: str, port: int) -> SmppListener:
         smsc.close()
         raise
     emulator.reset_hooks.append(smsc.reset)
+    emulator.login_reset_hooks.append(smsc.forget_login)
     return SmppListener(emulator, server, smsc)

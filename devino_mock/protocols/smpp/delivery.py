@@ -52,6 +52,7 @@ class Dispatcher:
         self._turn: dict[str, int] = {}
         self._to_pump: set[str] = set()
         self._generation = 0  # bumped by clear(): timers of dropped deliveries do nothing
+        self._eras: dict[str, int] = {}  # per account, bumped by forget_login: the same for its timers
 
     def queued(self, login: str) -> int:
         return len(self._queues.get(login, ()))
@@ -102,12 +103,16 @@ class Dispatcher:
                 continue
             self._arm_timeout(receiver, sequence, delivery)
 
+    def _era(self, login: str) -> tuple[int, int]:
+        """Which deliveries are still wanted: a timer armed in another era finds its gone."""
+        return self._generation, self._eras.get(login, 0)
+
     def _arm_timeout(self, receiver: Receiver, sequence: int, delivery: Delivery) -> None:
-        generation = self._generation
+        era = self._era(delivery.login)
         when = self.platform.now() + timedelta(seconds=self.ack_timeout)
 
         def expire() -> None:
-            if generation != self._generation or receiver.outstanding.get(sequence) is not delivery:
+            if era != self._era(delivery.login) or receiver.outstanding.get(sequence) is not delivery:
                 return
             del receiver.outstanding[sequence]
             log.info("SMPP %s %s: no deliver_sm_resp in %ss", delivery.kind, delivery.id, self.ack_timeout)
@@ -138,10 +143,10 @@ class Dispatcher:
         if not refused:
             self.enqueue(delivery, front=True)
             return
-        generation = self._generation
+        era = self._era(delivery.login)
 
         def again() -> None:
-            if generation == self._generation:
+            if era == self._era(delivery.login):
                 self.enqueue(delivery, front=True)
 
         self.platform.scheduler.at(when, again)
@@ -154,3 +159,10 @@ class Dispatcher:
     def clear(self) -> None:
         self._queues.clear()
         self._generation += 1
+
+    def forget_login(self, login: str) -> None:
+        """A scoped reset: the account's queued deliveries and those waiting to be retried go
+        (its sessions' unanswered ones are the session's to drop)."""
+        self._queues.pop(login, None)
+        self._turn.pop(login, None)
+        self._eras[login] = self._eras.get(login, 0) + 1

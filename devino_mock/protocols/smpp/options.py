@@ -36,4 +36,4 @@ class AccountOptions:
 
 
 def smpp_options(platform: Platform) -> PerAccount[AccountOptions]:
-    return PerAccount(platform, AccountOptions)
+    return PerAccount(platform, "smpp.options", AccountOptions)

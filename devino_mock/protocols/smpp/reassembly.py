@@ -98,6 +98,11 @@ class Reassembler:
         """The incomplete message a reserved id belongs to."""
         return self._by_id.get(segment_id)
 
+    def forget_login(self, login: str) -> None:
+        """A scoped reset: the account's half-arrived messages go (their expiry finds them gone)."""
+        for pending in [p for key, p in self._pending.items() if key.login == login]:
+            self.pop(pending)
+
     def clear(self) -> None:
         self._pending.clear()
         self._by_id.clear()

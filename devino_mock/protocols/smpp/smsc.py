@@ -72,6 +72,15 @@ class Smsc:
         for session in self.connections:
             session.outstanding.clear()
 
+    def forget_login(self, login: str) -> None:
+        """POST /_mock/reset {"login": L}: what reset forgets, of one account only (its
+        options are in the store, forgotten with the rest of it)."""
+        self.dispatcher.forget_login(login)
+        self.reassembler.forget_login(login)
+        self._account_throttles.pop(login, None)
+        for session in self.sessions.get(login, ()):
+            session.outstanding.clear()
+
     def connect(self) -> SmppSession:
         """The protocol for a new TCP connection."""
         session = SmppSession(self)

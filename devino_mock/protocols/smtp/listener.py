@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from typing import Callable
 
 from aiosmtpd.smtp import SMTP, Session
 
@@ -71,15 +72,19 @@ class SmtpListener:
         self.port: int = server.sockets[0].getsockname()[1]
         # With --tls: the implicit-TLS port (the real platform's 465); reported as "smtps".
         self.tls_port: int | None = tls_server.sockets[0].getsockname()[1] if tls_server else None
+        self.on_close: Callable[[], object] = lambda: None  # takes the reset hooks back
 
-    def forget_logins(self) -> None:
-        """POST /_mock/reset forgets every session: open connections must AUTH again."""
+    def forget_logins(self, login: str | None = None) -> None:
+        """POST /_mock/reset forgets every session: open connections must AUTH again (with a
+        login, a scoped reset: only that account's connections)."""
         for protocol in list(self._sessions):
-            if protocol.session is not None:
-                protocol.session.authenticated = False
-                protocol.session.auth_data = None
+            session = protocol.session
+            if session is not None and (login is None or (session.authenticated and session.auth_data == login)):
+                session.authenticated = False
+                session.auth_data = None
 
     async def close(self) -> None:
+        self.on_close()
         servers = [self._server, *([self._tls_server] if self._tls_server else [])]
         for server in servers:
             server.close()
@@ -140,5 +145,13 @@ async def start(emulator, host: str, port: int) -> SmtpListener:
             server.close()
             raise
     listener = SmtpListener(server, sessions, tls_server)
-    emulator.reset_hooks.append(listener.forget_logins)
+    hooks = (emulator.reset_hooks, emulator.login_reset_hooks)
+    for hook_list in hooks:
+        hook_list.append(listener.forget_logins)
+
+    def take_hooks_back() -> None:
+        for hook_list in hooks:
+            if listener.forget_logins in hook_list:
+                hook_list.remove(listener.forget_logins)
+    listener.on_close = take_hooks_back
     return listener

@@ -55,4 +55,4 @@ class AccountOptions:
 
 
 def smtp_options(platform: Platform) -> PerAccount[AccountOptions]:
-    return PerAccount(platform, AccountOptions)
+    return PerAccount(platform, "smtp.options", AccountOptions)

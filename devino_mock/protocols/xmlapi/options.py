@@ -30,4 +30,4 @@ class AccountOptions:
 
 
 def xml_options(platform: Platform) -> PerAccount[AccountOptions]:
-    return PerAccount(platform, AccountOptions)
+    return PerAccount(platform, "xml.options", AccountOptions)
