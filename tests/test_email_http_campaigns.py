@@ -341,3 +341,27 @@ def test_a_package_limits_what_is_written_and_the_rest_bounces(devino_mock):
     refused = requests.post(f"{devino_mock.url}/_mock/accounts",
                             json={"login": "x", "password": "y", "email_package": 1.5})
     assert refused.status_code == 400 and "email_package" in refused.json()["error"]
+
+
+def test_a_campaign_keeps_the_spam_score_its_account_had_when_it_was_saved(devino_mock):
+    devino_mock.add_account("test_login", "test123", email_spam_score=2.2)
+    group = group_with(devino_mock, ["a@example.com"])
+    api = client(devino_mock)
+    counters = _task(api, group).result
+    assert counters["SpamScore"] == 2.2  # a decimal, as the documentation's example shows it
+    task_id = counters["TaskId"]
+    devino_mock.add_account("test_login", "test123", email_spam_score=5)
+    assert api.get_task(task_id).result["Counters"]["SpamScore"] == 2.2  # scored when saved
+    raw = email(devino_mock, "GET", f"Tasks/{task_id}").json()
+    assert raw["Result"]["Counters"]["SpamScore"] == 2.2
+    later = _task(api, group).result["TaskId"]
+    # A whole score is the int the table types it as: 5, not 5.0.
+    assert re.search(r'"SpamScore":\s*5[,}]', email(devino_mock, "GET", f"Tasks/{later}").text)
+    for bad in (-1, 100.5, "2", True, None, 10**400):
+        refused = requests.post(f"{devino_mock.url}/_mock/accounts",
+                                json={"login": "x", "password": "y", "email_spam_score": bad})
+        assert refused.status_code == 400, bad
+        assert refused.json()["error"] == "'email_spam_score' must be a number from 0 to 100", bad
+    nan = requests.post(f"{devino_mock.url}/_mock/accounts", data='{"login": "x", "password": "y", '
+                        '"email_spam_score": NaN}', headers={"Content-Type": "application/json"})
+    assert nan.status_code == 400

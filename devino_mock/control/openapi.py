@@ -29,7 +29,7 @@ RULE = body({"channel": STR, "destination": STR, "source": STR, "login": STR, "s
              "reject": STR, "submit_delay": {}, "delivery_delay": NUM, "description": STR})
 ACCOUNT = body({"login": STR, "password": STR, "balance": NUM, "senders": LIST, "tariffs": OBJ, "enabled": BOOL,
                 "incoming_numbers": LIST, "email_senders": LIST, "callbacks": OBJ, "prices": OBJ,
-                "stop_words": LIST, "sender_approval_delay": NUM, "email_package": NUM},
+                "stop_words": LIST, "sender_approval_delay": NUM, "email_package": NUM, "email_spam_score": NUM},
                ("login", "password"))
 FAULT = body({"surface": STR, "kind": {"enum": ["latency", "error", "disconnect"]}, "delay_ms": INT, "status": INT,
               "command_status": {}, "rate": NUM, "count": INT, "seed": INT}, ("surface", "kind"))

@@ -58,6 +58,15 @@ def _package(value: object) -> int | None:
     return value
 
 
+MAX_SPAM_SCORE = 100.0
+
+
+def _spam_score(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SPAM_SCORE:
+        raise ValueError(f"'email_spam_score' must be a number from 0 to {MAX_SPAM_SCORE:g}")
+    return round(float(value), 1)
+
+
 def _approval_delay(data: dict) -> float | None:
     if "sender_approval_delay" not in data:
         return 0.0
@@ -310,6 +319,10 @@ class Account:
     # uses one; campaign recipients beyond it are counted OverPackage and not written to, other
     # mail beyond it bounces (overpackage-related). None: no package limit.
     email_package: int | None = None
+    # The spam score the platform gives this account's campaign letters (email-http.md §2.7:
+    # SpamScore, 2.2 in the example): kept with a campaign when it is saved. The emulator runs
+    # no spam filter; 0 unless a test sets it.
+    email_spam_score: float = 0.0
 
     def price_for(self, number: str | None, channel=None) -> Decimal:
         """The price of one segment (SMS, by number prefix) or one message of another channel."""
@@ -375,6 +388,7 @@ class Account:
             stop_words=_stop_words(data),
             sender_approval_delay=_approval_delay(data),
             email_package=_package(data.get("email_package")),
+            email_spam_score=_spam_score(data.get("email_spam_score", 0)),
         )
 
     def to_dict(self) -> dict:
@@ -398,6 +412,7 @@ class Account:
             "stop_words": list(self.stop_words),
             "sender_approval_delay": self.sender_approval_delay,
             "email_package": self.email_package,
+            "email_spam_score": self.email_spam_score,
         }
 
 

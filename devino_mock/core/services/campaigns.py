@@ -128,7 +128,8 @@ class Task:
     draft: TaskDraft
     state: str
     created_at: datetime
-    counters: dict = field(default_factory=dict)  # TotalContacts, Duplicates, Unsubscribed, Excluded, OverPackage
+    # TotalContacts, Duplicates, Unsubscribed, Excluded, OverPackage, SpamScore
+    counters: dict = field(default_factory=dict)
     recipients: list[dict] = field(default_factory=list)  # {contact_id, email, name, fields}
     emitted: int = 0
     failures: int = 0
@@ -478,6 +479,7 @@ class Campaigns:
             counters["OverPackage"] = len(recipients) - package
             recipients = recipients[:package]
         counters["TotalContacts"] = len(recipients)
+        counters["SpamScore"] = self._account(login).email_spam_score  # the letter's, as saved
         return counters, recipients
 
     def set_state(self, login: str, task_id: object, state: str) -> Task:

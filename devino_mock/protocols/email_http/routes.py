@@ -126,7 +126,12 @@ def _counters(task: svc.Task) -> dict:
     c = task.counters
     return {"TaskId": task.id, "TotalContacts": c["TotalContacts"], "Dublicates": c["Duplicates"],
             "Duplicates": c["Duplicates"], "Unsubscribed": c["Unsubscribed"], "Excluded": c["Excluded"],
-            "OverPackage": c["OverPackage"], "SpamScore": 0}
+            "OverPackage": c["OverPackage"], "SpamScore": _score(c.get("SpamScore", 0))}
+
+
+def _score(value: float) -> int | float:
+    """2.2 as the example shows it; a whole score as the int the table types it as."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _state_view(message: Message) -> dict:
