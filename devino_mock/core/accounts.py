@@ -241,7 +241,8 @@ class ImsiCheck:
             raise ValueError(f"'imsi_check.on_lookup_error' must be one of {list(LOOKUP_ERROR_POLICIES)}")
         behaviours = _per_number(data, "lookup_behaviour", LOOKUP_BEHAVIOURS)
         return cls(
-            enabled=enabled, substitute_text=text, modes=_per_number(data, "modes", CHECK_MODES),  # type: ignore[arg-type]
+            enabled=enabled, substitute_text=text,  # type: ignore[arg-type]
+            modes=_per_number(data, "modes", CHECK_MODES),
             lookup_behaviour={number: b for number, b in behaviours.items() if b != "ok"},
             lookup_delay_ms=delay, on_lookup_error=policy,
             retry_backoff_seconds=_backoff(data.get("retry_backoff_seconds", list(cls.retry_backoff_seconds))),

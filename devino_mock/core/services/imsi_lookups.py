@@ -98,8 +98,8 @@ class Lookups:
         self._timer(record)
 
     def _timer(self, record: ImsiRecord) -> None:
-        self.platform.scheduler.at(record.next_lookup_at, self._due, record.login, record.number,  # type: ignore[arg-type]
-                                   record.next_lookup_at)
+        when: datetime = record.next_lookup_at  # type: ignore[assignment]
+        self.platform.scheduler.at(when, self._due, record.login, record.number, when)
 
     def _due(self, login: str, number: str, when: datetime) -> None:
         record = self.record(login, number)
