@@ -96,3 +96,23 @@ def test_the_scheduler_runs_due_work_in_order_and_at_most_a_share_when_asked():
     assert scheduler.run_due(now, limit=2) == 2 and ran == [0, 1]  # the ticker's share of one turn
     assert scheduler.run_due(now) == 3 and ran == [0, 1, 2, 3, 4]  # a reader runs the rest
     assert scheduler.next_due() == (start + timedelta(hours=1)).timestamp()
+
+
+def test_work_due_n_seconds_after_a_clock_reading_runs_when_the_clock_is_advanced_by_n():
+    # Datetimes are whole microseconds; the clock's float is finer, so now() + 0.5 s may round up
+    # past the clock advanced by 0.5 s. Checked over many sub-microsecond starting points.
+    from datetime import timedelta
+
+    from devino_mock.core.clock import Clock
+    from devino_mock.core.lifecycle import Scheduler
+
+    late = []
+    for i in range(1000):
+        clock, scheduler, ran = Clock(), Scheduler(), []
+        clock.freeze()
+        clock.advance(i * 1e-7)
+        scheduler.at(clock.now() + timedelta(milliseconds=500), ran.append, i)
+        clock.advance(0.5)
+        scheduler.run_due(clock.timestamp())
+        late += [] if ran else [i]
+    assert late == []

@@ -5,6 +5,7 @@ asks for a name the certificate does not carry, is refused. Without --tls nothin
 
 from __future__ import annotations
 
+import contextlib
 import ftplib
 import io
 import os
@@ -12,9 +13,9 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 
 import pytest
-import requests
 
 from devino_mock import tls
 from devino_mock.client import MockClient
@@ -108,11 +109,33 @@ def test_empty_transfers_over_a_protected_data_channel(secure, mock, version):
     assert received.getvalue() == b""
 
 
+@contextlib.contextmanager
+def loop_held(emulator: BackgroundEmulator):
+    """The emulator's event loop busy until the block ends. The FTP thread asks the loop for
+    the injected faults of every command it reads, so it stops there too: whatever a client
+    sends meanwhile waits in the sockets, and is served in the order it arrived."""
+    entered, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        entered.set()
+        release.wait(10)
+
+    holder = threading.Thread(target=emulator.call, args=(hold,))
+    holder.start()
+    try:
+        assert entered.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join(10)
+
+
 def test_an_empty_listing_that_meets_the_end_of_the_handshake(secure, mock):
     # pyftpdlib hands an empty listing to the TLS layer as a write of 0 bytes. When that write is
     # what finishes the handshake, OpenSSL reports an error (SSL_write of 0 bytes is undefined)
     # and the data channel used to be dropped without close_notify. Forced here: the client's
-    # Finished waits until the server is held (a latency fault) in the NLST that sends the listing.
+    # Finished is already in the data socket, unread, when the server handles the NLST that sends
+    # the listing (the FTP thread is held on the event loop, loop_held, while both arrive).
     emulator, folder = secure
     context = trusting(folder)
     context.minimum_version = ssl.TLSVersion.TLSv1_3  # the client's Finished is the handshake's last word
@@ -132,10 +155,9 @@ def test_an_empty_listing_that_meets_the_end_of_the_handshake(secure, mock):
                     incoming.write(raw.recv(65536))
             finished = outgoing.read()  # the client is done; the server does not know yet
             assert finished
-            requests.post(f"{emulator.base_url}/_mock/faults",
-                          json={"surface": "ftp", "kind": "latency", "delay_ms": 100, "count": 1}).raise_for_status()
-            client.putcmd("NLST")
-            raw.sendall(finished)
+            with loop_held(emulator):
+                client.putcmd("NLST")  # ready before the Finished: the FTP thread reads it first
+                raw.sendall(finished)
             assert client.getresp().startswith("125")
             listing = b""
             while True:

@@ -207,8 +207,9 @@ def test_imsi_references_of_an_older_data_directory_are_carried_over(tmp_path, l
     db.commit()
     db.close()
     store = SqliteStore(tmp_path)
-    references = {(r.login, r.number): r.imsi for r in store.records("imsi.reference")}
+    references = {(r.login, r.number): r.reference for r in store.records("imsi.subscriber")}
     assert references == {(login, NUMBER): SIM, (login, "79160000001"): None}
-    assert store.get("imsi.reference", f"{login}:{NUMBER}").imsi == SIM
+    carried = store.get("imsi.subscriber", f"{login}:{NUMBER}")
+    assert (carried.reference, carried.status, carried.requests) == (SIM, "reference_set", [])
     assert store._values == {"clock_offset": 5.0}
     store.close()

@@ -19,7 +19,10 @@ from devino_mock.protocols.ftp.folder import PROCESSING, UPLOAD, DropFolder, Upl
 from devino_mock.pytest_plugin import DevinoMock
 from tests.email_http_helpers import LETTER, SENDER, book, client, email, group_with
 from tests.ftp_helpers import drop, plain_archive, template_archive
+from tests.imsi_helpers import NUMBER, SIM, behave, recheck, send, subscribers
 from tests.support import FREE_PORTS as FREE, EmulatorProcess
+
+OTHER = "79160000002"
 
 
 def started(data: Path) -> tuple[EmulatorProcess, DevinoMock]:
@@ -181,6 +184,51 @@ def test_campaigns_resume_after_a_restart_and_send_each_letter_once(tmp_path):
         assert [m["destination"] for m in mock.messages(channel="email")][300:] == ["late@example.com"]
         assert api.get_task(waiting_task).result["State"] == "Finished"
         stopped(second)
+
+
+# --- IMSI lookups ----------------------------------------------------------------------------------
+
+def test_an_imsi_lookup_under_way_survives_a_restart_and_a_reset_forgets_it(tmp_path):
+    data = tmp_path / "state"
+    first, mock = started(data)
+    with first:
+        freeze(mock)
+        mock.add_account("bank", "bank1", imsi={NUMBER: SIM, OTHER: SIM}, imsi_check={"enabled": True})
+        behave(mock, "unavailable")
+        send(mock, NUMBER)
+        mock.advance(0.5)  # NUMBER's first lookup failed: the retry is a minute away
+        send(mock, OTHER)  # OTHER's first lookup is 500 ms away
+        before = subscribers(mock)
+        assert (before[NUMBER]["status"], before[OTHER]["status"]) == ("pending", "pending")
+        assert [r["result"] for r in before[NUMBER]["requests"]] == ["unavailable"]
+        stopped(first, kill=True)  # what the control calls answered is kept
+
+    second, mock = started(data)
+    with second:
+        assert subscribers(mock) == before
+        mock.advance(0.5)
+        other = subscribers(mock)[OTHER]
+        assert (other["status"], other["reference_imsi"]) == ("reference_set", SIM)
+        assert [(r["trigger"], r["at"]) for r in other["requests"]] == [("first_sms", before[OTHER]["next_lookup_at"])]
+        behave(mock, "ok")
+        mock.advance(59.5)  # the retry scheduled before the restart, and only it
+        after = subscribers(mock)[NUMBER]
+        assert (after["status"], after["reference_imsi"]) == ("reference_set", SIM)
+        assert [(r["result"], r["at"]) for r in after["requests"]] == [
+            ("unavailable", before[NUMBER]["requests"][0]["at"]), ("ok", before[NUMBER]["next_lookup_at"])]
+        behave(mock, "unavailable", OTHER)
+        recheck(mock, OTHER)
+        mock.reset()
+        stopped(second)
+
+    third, mock = started(data)
+    with third:
+        freeze(mock)
+        mock.add_account("bank", "bank1", imsi={NUMBER: SIM, OTHER: SIM}, imsi_check={"enabled": True})
+        mock.advance(3600)
+        assert {n: (s["status"], s["requests"]) for n, s in subscribers(mock).items()} == {
+            NUMBER: ("no_reference", []), OTHER: ("no_reference", [])}
+        stopped(third)
 
 
 # --- directly on the store and the folder (what no test can time over a socket) ------------------

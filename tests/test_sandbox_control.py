@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ftplib
 import json
+import select
 import socket
 import threading
 import time
@@ -14,6 +15,7 @@ import pytest
 import smpplib.exceptions
 import requests
 
+from tests.ftp_helpers import connect
 from tests.smpp_support import smpplib_esme
 from tests.smtp_helpers import mail, smtp
 
@@ -284,6 +286,26 @@ def test_ftp_fault_answers_421(devino_mock):
     ftp.close()
     journal = control(devino_mock, "GET", "requests", params={"surface": "ftp"}).json()
     assert journal[0]["status"] == "421"
+
+
+def test_an_ftp_latency_fault_holds_one_reply_while_other_clients_are_served(devino_mock):
+    slow = connect(devino_mock)
+    fault(devino_mock, surface="ftp", kind="latency", delay_ms=2000, count=1)
+    started = time.monotonic()
+    slow.putcmd("PWD")  # draws the fault: its reply waits 2 s
+    slow.putcmd("NOOP")  # sent behind it, answered after it
+    # A client that connects only now cannot have sent anything before the PWD was drawn.
+    with connect(devino_mock) as other:
+        assert other.nlst() == [] and other.sendcmd("TYPE I").startswith("200")
+        assert select.select([slow.sock], [], [], 0)[0] == []  # the slow client is still waiting
+    assert slow.getresp().startswith("257") and slow.getresp().startswith("200")
+    assert time.monotonic() - started >= 2.0
+    slow.quit()
+    journal = control(devino_mock, "GET", "requests", params={"surface": "ftp"}).json()
+    commands = [e["method"] for e in journal]
+    assert commands.index("PWD") > commands.index("NLST")  # journalled when answered
+    after = journal[commands.index("PWD"):][:2]
+    assert [(e["method"], e["status"]) for e in after] == [("PWD", "257"), ("NOOP", "200")]
 
 
 def test_callback_fault_fails_the_attempt_and_the_retry_delivers(devino_mock):

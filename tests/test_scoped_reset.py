@@ -136,7 +136,7 @@ def test_2fa_codes_and_call_limits(devino_mock):
 
 def test_imsi_references(devino_mock):
     sim, new_sim = "250011234567890", "250019999999999"
-    two_accounts(devino_mock, imsi={NUMBER: sim}, imsi_check={"enabled": True})
+    two_accounts(devino_mock, imsi={NUMBER: sim}, imsi_check={"enabled": True, "lookup_delay_ms": 0})
 
     def sms(auth) -> str:
         answer = requests.post(f"{devino_mock.url}/rest/v2/Sms/Send", data={

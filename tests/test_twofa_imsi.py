@@ -8,9 +8,9 @@ import hashlib
 import pytest
 import requests
 
+from tests.imsi_helpers import NEW_SIM, NUMBER, SIM, freeze, recheck, send, subscribers, swap
+
 KEY = "key-imsi"
-NUMBER = "79169492211"
-SIM, NEW_SIM = "250011234567890", "250019999999999"
 
 
 def code_of(raw: str) -> str:
@@ -19,10 +19,6 @@ def code_of(raw: str) -> str:
 
 def generate(devino_mock, body: dict) -> dict:
     return requests.post(f"{devino_mock.url}/GenerateCode", json=body, headers={"X-ApiKey": KEY}).json()
-
-
-def swap(devino_mock, number: str, imsi: str | None, login: str = "bank") -> requests.Response:
-    return requests.post(f"{devino_mock.url}/_mock/imsi", json={"login": login, "number": number, "imsi": imsi})
 
 
 @pytest.fixture
@@ -84,19 +80,17 @@ def checked(devino_mock):
     return devino_mock
 
 
-def send(devino_mock, number: str, text: str = "Your OTP 1234") -> str:
-    response = requests.post(f"{devino_mock.rest_url}/v2/Sms/Send", data={
-        "Login": "bank", "Password": "bank1", "SourceAddress": "BANK", "DestinationAddress": number, "Data": text})
-    assert response.status_code == 200, response.text
-    return response.json()[0]
-
-
 def test_first_sms_sets_the_reference_then_a_sim_swap_blocks_and_a_recheck_trusts(checked):
+    freeze(checked)
     first = send(checked, NUMBER)
-    subscribers = {s["number"]: s for s in requests.get(f"{checked.url}/_mock/imsi", params={"login": "bank"}).json()}
-    subscriber = subscribers[NUMBER]
-    assert subscribers["79160000002"]["check_mode"] == "always_reject"
+    subscriber = subscribers(checked)[NUMBER]
+    assert subscribers(checked)["79160000002"]["check_mode"] == "always_reject"
+    # The reference is asked for after the first SMS and arrives lookup_delay_ms (500) later.
+    assert (subscriber["status"], subscriber["reference_imsi"]) == ("pending", None)
+    checked.advance(0.5)
+    subscriber = subscribers(checked)[NUMBER]
     assert subscriber["reference_imsi"] == SIM and subscriber["imsi_code"] == code_of(SIM)
+    assert subscriber["status"] == "reference_set"
     second = send(checked, NUMBER)
     checked.advance(3)
     assert checked.message(first)["status_name"] == checked.message(second)["status_name"] == "delivered"
@@ -110,15 +104,18 @@ def test_first_sms_sets_the_reference_then_a_sim_swap_blocks_and_a_recheck_trust
     assert substitute["parent"] == blocked and view["fallback"] == substitute["id"]
     checked.advance(3)
     assert checked.message(substitute["id"])["status_name"] == "delivered"
-    # The reference stays unchanged until the Bank re-checks.
-    assert [s["reference_imsi"] for s in requests.get(f"{checked.url}/_mock/imsi", params={"login": "bank"}).json()
-            if s["number"] == NUMBER] == [SIM]
-    recheck = requests.post(f"{checked.url}/_mock/imsi/recheck", json={"login": "bank", "number": NUMBER}).json()
-    assert recheck["reference_imsi"] == NEW_SIM
+    # The reference stays unchanged until the Bank re-checks, and until that lookup completes.
+    assert subscribers(checked)[NUMBER]["reference_imsi"] == SIM
+    rechecking = recheck(checked)
+    assert (rechecking["reference_imsi"], rechecking["pending_recheck"]) == (SIM, True)
+    assert checked.message(send(checked, NUMBER))["error"] == "imsi_mismatch"
+    checked.advance(0.5)
+    subscriber = subscribers(checked)[NUMBER]
+    assert (subscriber["reference_imsi"], subscriber["pending_recheck"]) == (NEW_SIM, False)
     trusted = send(checked, NUMBER)
     checked.advance(3)
     assert checked.message(trusted)["status_name"] == "delivered"
-    assert len(checked.messages(transport="imsi_substitute")) == 1
+    assert len(checked.messages(transport="imsi_substitute")) == 2
 
 
 def test_always_reject_and_unknown_subscribers(checked):

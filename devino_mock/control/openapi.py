@@ -29,7 +29,11 @@ RULE = body({"channel": STR, "destination": STR, "source": STR, "login": STR, "s
              "reject": STR, "submit_delay": {}, "delivery_delay": NUM, "description": STR})
 ACCOUNT = body({"login": STR, "password": STR, "balance": NUM, "senders": LIST, "tariffs": OBJ, "enabled": BOOL,
                 "incoming_numbers": LIST, "email_senders": LIST, "callbacks": OBJ, "prices": OBJ,
-                "stop_words": LIST, "sender_approval_delay": NUM, "email_package": NUM, "email_spam_score": NUM},
+                "stop_words": LIST, "sender_approval_delay": NUM, "email_package": NUM, "email_spam_score": NUM,
+                "imsi": OBJ,
+                "imsi_check": body({"enabled": BOOL, "substitute_text": STR, "modes": OBJ, "lookup_behaviour": OBJ,
+                                    "lookup_delay_ms": INT, "retry_backoff_seconds": {"type": "array", "items": NUM},
+                                    "on_lookup_error": {"enum": ["send", "block"]}})},
                ("login", "password"))
 FAULT = body({"surface": STR, "kind": {"enum": ["latency", "error", "disconnect"]}, "delay_ms": INT, "status": INT,
               "command_status": {}, "rate": NUM, "count": INT, "seed": INT}, ("surface", "kind"))
@@ -94,7 +98,8 @@ DOCS: dict[tuple[str, str], dict] = {
     ("GET", "/_mock/metrics"): doc(answer=STR, content="text/plain"),
     ("POST", "/_mock/generate"): doc(request=body({"seed": INT, "messages": INT, "accounts": INT}), status=201),
     ("GET", "/_mock/ui/{path*}"): doc(answer=STR, content="text/html"),
-    ("POST", "/_mock/imsi"): doc(request=body({"login": STR, "number": STR, "imsi": {}}, ("login", "number"))),
+    ("POST", "/_mock/imsi"): doc(request=body({"login": STR, "number": STR, "imsi": {}, "lookup_behaviour": {
+        "enum": ["ok", "unavailable", "unsupported_operator", "operator_failure"]}}, ("login", "number"))),
     ("POST", "/_mock/imsi/recheck"): doc(request=body({"login": STR, "number": STR}, ("login",))),
     ("GET", "/_mock/imsi"): doc(["login"], answer=LIST),
     ("GET", "/_mock/smpp/accounts/{login}"): doc(),

@@ -1,6 +1,7 @@
 """Control calls of the services (mock-interface.md §3; imsi.md §5.5, twofa.md §5.5): a SIM
-swap and the «Перепроверить» re-check of a subscriber's IMSI, the subscribers' IMSI state, and
-the 2FA code state of a number. Each is one core operation and a view."""
+swap (and how the operator answers IMSI lookups) and the «Перепроверить» re-check of a
+subscriber's IMSI, the subscribers' IMSI state with their request logs, and the 2FA code state
+of a number. Each is one core operation and a view."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import datetime, timezone
 from devino_mock.control.table import Call, ControlError, ControlTable, json_response
 from devino_mock.control.views import iso
 from devino_mock.core import errors
-from devino_mock.core.accounts import IMSI_RE
+from devino_mock.core.accounts import IMSI_RE, LOOKUP_BEHAVIOURS
 from devino_mock.core.platform import Platform
+from devino_mock.core.services.imsi import KEEP
 from devino_mock.core.services.twofa import normalize_phone
 
 
@@ -20,6 +22,12 @@ def _string(data: dict, name: str, most: int = 128) -> str:
             or len(str(value)) > most:
         raise ControlError(f"'{name}' must be a string of at most {most} characters")
     return str(value).strip()
+
+
+def subscriber_view(subscriber: dict) -> dict:
+    """A subscriber's IMSI state (ImsiService.subscriber) with its instants in ISO form."""
+    return {**subscriber, "next_lookup_at": iso(subscriber["next_lookup_at"]),
+            "requests": [{**entry, "at": iso(entry["at"])} for entry in subscriber["requests"]]}
 
 
 def register(table: ControlTable, platform: Platform) -> None:
@@ -35,11 +43,14 @@ def register(table: ControlTable, platform: Platform) -> None:
     async def set_imsi(call: Call):
         data = await call.body()
         login, number = _login(data.get("login")), _string(data, "number")
-        raw = data.get("imsi")
-        if raw is not None and (not isinstance(raw, str) or not IMSI_RE.match(raw)):
+        raw = data.get("imsi", KEEP)
+        if raw is not None and raw is not KEEP and (not isinstance(raw, str) or not IMSI_RE.match(raw)):
             raise ControlError("'imsi' must be a raw IMSI of 5 to 15 digits, or null to forget the subscriber")
+        behaviour = data.get("lookup_behaviour")
+        if behaviour is not None and behaviour not in LOOKUP_BEHAVIOURS:
+            raise ControlError(f"'lookup_behaviour' must be one of {list(LOOKUP_BEHAVIOURS)}")
         try:
-            return json_response(imsi.set_imsi(login, number, raw))
+            return json_response(subscriber_view(imsi.set_imsi(login, number, raw, behaviour)))
         except errors.InvalidDestination:
             raise ControlError(f"'number' {number!r} is not a phone number (11 to 15 digits)") from None
 
@@ -47,12 +58,12 @@ def register(table: ControlTable, platform: Platform) -> None:
         data = await call.body()
         login, number = _login(data.get("login")), _string(data, "number")
         try:
-            return json_response(imsi.recheck(login, number))
+            return json_response(subscriber_view(imsi.recheck(login, number)))
         except errors.InvalidDestination:
             raise ControlError(f"'number' {number!r} is not a phone number (11 to 15 digits)") from None
 
     async def list_imsi(call: Call):
-        return json_response(imsi.subscribers(_login(call.query.get("login"))))
+        return json_response([subscriber_view(s) for s in imsi.subscribers(_login(call.query.get("login")))])
 
     async def twofa_code(call: Call):
         login, number = _login(call.query.get("login")), normalize_phone(call.params["number"])
@@ -71,7 +82,9 @@ def register(table: ControlTable, platform: Platform) -> None:
             "expires_at": iso(datetime.fromtimestamp(record["expires_at"], timezone.utc)),
         })
 
-    table.add("POST", "/imsi", set_imsi, "a subscriber's current IMSI: a SIM swap ({login, number, imsi})")
-    table.add("POST", "/imsi/recheck", recheck, "«Перепроверить»: the current IMSI becomes the reference")
-    table.add("GET", "/imsi", list_imsi, "an account's subscribers: current and reference IMSI (?login=)")
+    table.add("POST", "/imsi", set_imsi, "a subscriber's current IMSI (a SIM swap) and how the operator answers "
+                                         "lookups ({login, number, imsi, lookup_behaviour})")
+    table.add("POST", "/imsi/recheck", recheck, "«Перепроверить»: a new lookup; the IMSI it gets becomes the reference")
+    table.add("GET", "/imsi", list_imsi, "an account's subscribers: current and reference IMSI, status, "
+                                         "IMSI requests (?login=)")
     table.add("GET", "/twofa/codes/{number}", twofa_code, "the 2FA code of a number (?login=)")

@@ -115,6 +115,11 @@ def _callbacks(value: object) -> dict[str, str]:
 DIGITS = "0123456789"
 IMSI_RE = re.compile(r"^[0-9]{5,15}$")  # MCC+MNC+MSIN: 15 digits by convention; shorter test values allowed
 CHECK_MODES = ("check", "always_send", "always_reject")  # imsi.md §5.2 check_mode
+LOOKUP_BEHAVIOURS = ("ok", "unavailable", "unsupported_operator", "operator_failure")  # imsi.md §5.2
+LOOKUP_ERROR_POLICIES = ("send", "block")  # imsi.md D-3
+MAX_LOOKUP_DELAY_MS = 3_600_000
+MAX_LOOKUP_RETRIES = 10
+MAX_RETRY_SECONDS = 7 * 86400
 DEFAULT_SUBSTITUTE_TEXT = "Ваша SIM-карта не прошла проверку, обратитесь в Банк"  # imsi.md §3, D-5
 CODE_JSON_TYPES = ("per-endpoint", "string", "number")  # twofa.md §5.1 item 6
 
@@ -211,11 +216,17 @@ class TwofaSettings:
 
 @dataclass(frozen=True)
 class ImsiCheck:
-    """The Devino-side IMSI check of an account's SMS (imsi.md §3, §5.3), enabled separately."""
+    """The Devino-side IMSI check of an account's SMS (imsi.md §3, §5.3), enabled separately,
+    and the timing of its IMSI lookups (§5.3 "Timing", D-3, D-4)."""
 
     enabled: bool = False
     substitute_text: str = DEFAULT_SUBSTITUTE_TEXT
     modes: dict = field(default_factory=dict)  # number -> check_mode other than "check"
+    # number -> what the operator answers a lookup with, other than "ok" (imsi.md §5.2 lookup_behaviour)
+    lookup_behaviour: dict = field(default_factory=dict)
+    lookup_delay_ms: int = 500  # virtual time until a reference lookup completes
+    retry_backoff_seconds: tuple = (60, 300, 1800)  # one retry after each; then `unobtainable`
+    on_lookup_error: str = "send"  # a failed check of an SMS: send it unchecked, or block it (D-3)
 
     @classmethod
     def from_dict(cls, data: object) -> "ImsiCheck":
@@ -223,25 +234,54 @@ class ImsiCheck:
             return cls()
         if not isinstance(data, dict):
             raise ValueError("'imsi_check' must be an object")
-        unknown = sorted(set(data) - {"enabled", "substitute_text", "modes"})
+        known = list(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - set(known))
         if unknown:
-            raise ValueError(f"unknown 'imsi_check' fields {unknown}: known are enabled, substitute_text, modes")
+            raise ValueError(f"unknown 'imsi_check' fields {unknown}: known are {', '.join(known)}")
         enabled = data.get("enabled", False)
         if not isinstance(enabled, bool):
             raise ValueError("'imsi_check.enabled' must be true or false")
         text = _text_setting(data, "substitute_text", DEFAULT_SUBSTITUTE_TEXT, 2000)
-        modes_raw = data.get("modes") or {}
-        if not isinstance(modes_raw, dict):
-            raise ValueError("'imsi_check.modes' must be an object of number -> check mode")
-        modes = {}
-        for number, mode in modes_raw.items():
-            if mode not in CHECK_MODES:
-                raise ValueError(f"'imsi_check.modes' of {number!r} must be one of {list(CHECK_MODES)}")
-            modes[_number(number, "imsi_check.modes")] = mode
-        return cls(enabled, text, modes)  # type: ignore[arg-type]
+        delay = data.get("lookup_delay_ms", cls.lookup_delay_ms)
+        if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= MAX_LOOKUP_DELAY_MS:
+            raise ValueError(f"'imsi_check.lookup_delay_ms' must be a whole number from 0 to {MAX_LOOKUP_DELAY_MS}")
+        policy = data.get("on_lookup_error", cls.on_lookup_error)
+        if policy not in LOOKUP_ERROR_POLICIES:
+            raise ValueError(f"'imsi_check.on_lookup_error' must be one of {list(LOOKUP_ERROR_POLICIES)}")
+        behaviours = _per_number(data, "lookup_behaviour", LOOKUP_BEHAVIOURS)
+        return cls(
+            enabled=enabled, substitute_text=text,  # type: ignore[arg-type]
+            modes=_per_number(data, "modes", CHECK_MODES),
+            lookup_behaviour={number: b for number, b in behaviours.items() if b != "ok"},
+            lookup_delay_ms=delay, on_lookup_error=policy,
+            retry_backoff_seconds=_backoff(data.get("retry_backoff_seconds", list(cls.retry_backoff_seconds))),
+        )
 
     def to_dict(self) -> dict:
-        return {"enabled": self.enabled, "substitute_text": self.substitute_text, "modes": dict(self.modes)}
+        return {"enabled": self.enabled, "substitute_text": self.substitute_text, "modes": dict(self.modes),
+                "lookup_behaviour": dict(self.lookup_behaviour), "lookup_delay_ms": self.lookup_delay_ms,
+                "retry_backoff_seconds": list(self.retry_backoff_seconds), "on_lookup_error": self.on_lookup_error}
+
+
+def _per_number(data: dict, name: str, choices: tuple[str, ...]) -> dict[str, str]:
+    """An `imsi_check` object of number -> one of `choices`."""
+    value = data.get(name) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"'imsi_check.{name}' must be an object of number -> one of {list(choices)}")
+    out = {}
+    for number, choice in value.items():
+        if choice not in choices:
+            raise ValueError(f"'imsi_check.{name}' of {number!r} must be one of {list(choices)}")
+        out[_number(number, f"imsi_check.{name}")] = choice
+    return out
+
+
+def _backoff(value: object) -> tuple:
+    if not isinstance(value, list) or len(value) > MAX_LOOKUP_RETRIES or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= MAX_RETRY_SECONDS for v in value):
+        raise ValueError(f"'imsi_check.retry_backoff_seconds' must be a list of at most {MAX_LOOKUP_RETRIES} "
+                         f"numbers of seconds from 0 to {MAX_RETRY_SECONDS}")
+    return tuple(value)
 
 
 def _number(value: object, where: str) -> str:

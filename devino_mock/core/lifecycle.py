@@ -13,6 +13,9 @@ from devino_mock.core.letgo import let_go
 from devino_mock.core.records import Message
 
 log = logging.getLogger("devino_mock.scheduler")
+# Work is due at a datetime (whole microseconds), the clock reads a float that is finer: an
+# instant taken from the clock and moved by N seconds can round up past the clock advanced by N.
+DUE_SLACK = 1e-6
 
 
 class Scheduler:
@@ -44,6 +47,7 @@ class Scheduler:
             return 0
         ran = 0
         try:
+            now_ts += DUE_SLACK
             while self._heap and self._heap[0][0] <= now_ts and (limit is None or ran < limit):
                 entry = heapq.heappop(self._heap)
                 self.current = entry[0]

@@ -229,12 +229,13 @@ class Platform:
 
     def reschedule(self) -> None:
         """Schedule again every planned step and pending callback found in the store, and the
-        services' pending work (contact imports, campaign batches)."""
+        services' pending work (contact imports, campaign batches, IMSI lookups)."""
         for message in self.store.messages():
             self._schedule_next(message)  # the plan is as stored: nothing to write back
         self.outbox.reschedule()
         self.addressbook.reschedule()
         self.campaigns.reschedule()
+        self.imsi.reschedule()
 
     # --- accounts and sessions -------------------------------------------------------
 

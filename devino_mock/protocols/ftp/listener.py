@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from pathlib import Path
 
 import warnings
@@ -201,9 +200,17 @@ class DropFolderHandler(FTPHandler):
         else:
             super().respond(resp, logfun)
 
+    # Commands that arrived while an earlier one waits out an injected delay: served after it,
+    # in order (None: no command is waiting).
+    _held: list | None = None
+
     def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
         """Every command passes the injected faults (mock-interface.md §12) and is journalled
-        with the reply it got (§16). A delay holds the FTP thread, as a slow server would."""
+        with the reply it got (§16). A delay holds this client's reply, as a slow server would,
+        but not the FTP thread: the other clients are served meanwhile."""
+        if self._held is not None:
+            self._held.append((line, cmd, arg))
+            return
         # A NUL cannot be in a file name (os calls raise ValueError, which pyftpdlib answers
         # by dropping the connection): refuse the command with a syntax error instead.
         if "\x00" in line:
@@ -211,9 +218,26 @@ class DropFolderHandler(FTPHandler):
             self.log_cmd(cmd, arg.replace("\x00", "\\0"), 501, "NUL in argument")
             return
         verdict = self.bridge.draw_fault()
-        shown = "******" if cmd == "PASS" else arg
         if verdict is not None and verdict.delay:
-            time.sleep(verdict.delay)
+            # Off the IO loop meanwhile (as pyftpdlib does after a failed login): what the client
+            # sends next stays in the socket; lines already read wait in _held.
+            self._held = []
+            self.del_channel()
+            self.call_later(verdict.delay, self._after_delay, line, cmd, arg, verdict)
+            return
+        self._serve(line, cmd, arg, verdict)
+
+    def _after_delay(self, line: str, cmd: str, arg: str, verdict) -> None:
+        held, self._held = self._held or [], None
+        self.add_channel(events=self.ioloop.READ | self.ioloop.WRITE if self.producer_fifo else self.ioloop.READ)
+        self._serve(line, cmd, arg, verdict)
+        for entry in held:
+            if self._closed:
+                return
+            self.pre_process_command(*entry)
+
+    def _serve(self, line: str, cmd: str, arg: str, verdict) -> None:
+        shown = "******" if cmd == "PASS" else arg
         # An injected fault is journalled before the client can see it.
         if verdict is not None and verdict.disconnect:
             self.bridge.journal(self.username, cmd, shown, "(connection closed by an injected fault)", wait=True)
