@@ -229,6 +229,8 @@ class DropFolderHandler(FTPHandler):
 
     def _after_delay(self, line: str, cmd: str, arg: str, verdict) -> None:
         held, self._held = self._held or [], None
+        if self._closed:  # closed meanwhile (the server stopping, a timeout): nothing to answer
+            return
         self.add_channel(events=self.ioloop.READ | self.ioloop.WRITE if self.producer_fifo else self.ioloop.READ)
         self._serve(line, cmd, arg, verdict)
         for entry in held:
