@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("devino_mock.imsi")
 SUBSTITUTE_TRANSPORT = "imsi_substitute"
 BLOCKED_STATUS, BLOCKED_ERROR = "rejected", "imsi_mismatch"  # imsi.md §5.3, D-7
+# The reference IMSI of each subscriber is a store value under this prefix (then login:number);
+# null when re-checked while the operator gave none. A snapshot carries them.
+REFERENCE_PREFIX = "imsi:reference:"
+VALUE_PREFIXES = {REFERENCE_PREFIX: str | None}
 
 
 def imsi_code(raw: str) -> str:
@@ -37,7 +41,7 @@ class ImsiService:
     # --- records ------------------------------------------------------------------------
 
     def _key(self, login: str, number: str) -> str:
-        return f"imsi:reference:{login}:{number}"
+        return f"{REFERENCE_PREFIX}{login}:{number}"
 
     def reference(self, login: str, number: str) -> str | None:
         return self.platform.store.value(self._key(login, number))  # type: ignore[return-value]

@@ -10,9 +10,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from devino_mock.core import errors
+from devino_mock.core.clock import Timestamp
 from devino_mock.core.sending import SendRequest
 
 if TYPE_CHECKING:
@@ -30,6 +31,34 @@ SENT, CODE_EXISTS, INVALID_IMSI, SEND_FAILED = "sent", "code_exists", "invalid_i
 VALID, NOT_FOUND, EXPIRED = "valid", "not_found", "expired"
 # both
 INVALID_KEY, INVALID_PHONE, RATE_LIMITED = "invalid_key", "invalid_phone", "rate_limited"
+
+# The service's state is store values: the last code per (ApiKey, number) and the calls of the
+# last minute per limit, each under its prefix, and the business faults the control API
+# arranges (protocols/twofa/faults.py).
+CODE_PREFIX, CALLS_PREFIX, FAULTS_KEY = "twofa:code:", "twofa:calls:", "twofa.faults"
+FaultMethod = Literal["GenerateCode", "CheckCode"]
+FaultCode = Literal[4, 5]  # "Internal Server Error", "Code not Found"
+
+
+class Code(TypedDict):
+    code: str
+    created_at: Timestamp
+    expires_at: Timestamp
+    used: bool
+    attempts: int  # wrong codes checked
+    message_id: str  # the SMS that carried it
+
+
+class Fault(TypedDict):
+    id: int
+    endpoint: FaultMethod
+    code: FaultCode
+    count: int
+    fired: int
+
+
+# What a snapshot carries of it: the values by prefix, each of its type.
+VALUE_PREFIXES = {CODE_PREFIX: Code, CALLS_PREFIX: list[Timestamp]}
 
 
 def normalize_phone(raw: str | None) -> str | None:
@@ -137,7 +166,7 @@ class TwofaService:
         self.platform.store.set_value(self._code_key(account, number), record)
 
     def _code_key(self, account: "Account", number: str) -> str:
-        return f"twofa:code:{account.api_key}:{number}"
+        return f"{CODE_PREFIX}{account.api_key}:{number}"
 
     def _account(self, api_key: str | None) -> "Account | None":
         key = (api_key or "").strip()
@@ -158,7 +187,7 @@ class TwofaService:
         limited = False
         for scope, limit in ((f"{operation}:{account.api_key}", settings.rate_limit_per_key_per_minute),
                              (f"{operation}:{account.api_key}:{number}", settings.rate_limit_per_minute)):
-            key = f"twofa:calls:{scope}"
+            key = f"{CALLS_PREFIX}{scope}"
             calls = [t for t in self.platform.store.value(key, ()) if t > since]  # type: ignore[union-attr]
             calls.append(now)
             self.platform.store.set_value(key, calls)

@@ -33,6 +33,9 @@ class Store(ABC):
     def session(self, session_id: str) -> Session | None: ...
     @abstractmethod
     def save_session(self, session: Session) -> None: ...
+    @abstractmethod
+    def sessions(self) -> list[Session]:
+        """Every REST session, expired ones too (for a snapshot)."""
 
     # --- messages ---
     @abstractmethod
@@ -95,6 +98,9 @@ class Store(ABC):
     def value(self, key: str, default: object = None) -> object: ...
     @abstractmethod
     def set_value(self, key: str, value: object) -> None: ...
+    @abstractmethod
+    def values_under(self, prefix: str) -> dict[str, object]:
+        """Every value whose key starts with `prefix` (a service's per-subscriber values)."""
 
     @abstractmethod
     def clear(self) -> None:

@@ -55,6 +55,9 @@ class MemoryStore(Store):
     def save_session(self, session: Session) -> None:
         self._sessions[session.id] = session
 
+    def sessions(self) -> list[Session]:
+        return list(self._sessions.values())
+
     def add_message(self, message: Message) -> None:
         self._messages.append(message)
         for message_id in message.ids:
@@ -150,3 +153,6 @@ class MemoryStore(Store):
 
     def set_value(self, key: str, value: object) -> None:
         self._values[key] = value
+
+    def values_under(self, prefix: str) -> dict[str, object]:
+        return {k: v for k, v in self._values.items() if k.startswith(prefix)}
