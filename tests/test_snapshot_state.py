@@ -332,6 +332,7 @@ BAD = [
      "values.clock_offset: 1000000000000.0 is not seconds within ±31536000000"),
     (lambda d: d["sessions"][0].update(id=d["sessions"][0]["id"].lower()),
      "sessions[0].id: a session id is 36 upper-case letters and digits"),
+    (lambda d: d.update(taken_at=5), "taken_at: expected an ISO 8601 time"),
     (lambda d: d["sequences"].update({"addressbook.contact": -1}),
      "'sequences' must be an object of name -> next number (0 to 9223372036854775807)"),
 ]

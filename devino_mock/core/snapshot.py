@@ -85,6 +85,8 @@ def read(document: object) -> State:
     unknown = sorted(set(document) - known)
     if unknown:
         raise ValueError(f"unknown snapshot fields {unknown}")
+    if "taken_at" in document:
+        decode(datetime, document["taken_at"], "taken_at")  # for people: the clock itself is in values
     lists = {name: _list(document.get(name, []), f"'{name}'") for name in ("accounts", "rules", "sessions", *RECORDS)}
     accounts = []
     for i, data in enumerate(lists["accounts"]):
