@@ -222,7 +222,7 @@ class RecordKind:
     each is kept under, and what a record read back from a snapshot must hold beyond the types
     of its fields (a ValueError naming the field)."""
 
-    cls: type
+    cls: type  # a dataclass, or a TypedDict for plain dict records
     key: Callable[[Any], str]
     check: Callable[[Any], None] = _anything
     numbered: bool = False  # its records' `id` comes from the store's sequence named after the kind

@@ -145,7 +145,7 @@ def _keyed(section: object) -> dict[str, dict[str, object]]:
         spec, where = KINDS[kind], f"records.{kind}"
         keyed[kind] = {}
         for i, data in enumerate(_list(items, where)):
-            built = record(spec.cls, data, f"{where}[{i}]")
+            built = decode(spec.cls, data, f"{where}[{i}]")  # a dataclass or a TypedDict
             try:
                 spec.check(built)
             except ValueError as exc:
