@@ -38,6 +38,15 @@ ACCOUNT = body({"login": STR, "password": STR, "balance": NUM, "senders": LIST, 
 FAULT = body({"surface": STR, "kind": {"enum": ["latency", "error", "disconnect"]}, "delay_ms": INT, "status": INT,
               "command_status": {}, "rate": NUM, "count": INT, "seed": INT}, ("surface", "kind"))
 FTP_OPTIONS = body({"mode": STR, "encoding": STR, "sender": STR, "validity": INT, "utc_offset": NUM})
+# docs/control-api.md, Snapshots: FTP uploads are never in it.
+SNAPSHOT = body({"format": {"enum": ["devino-mock-snapshot"]}, "version": {"enum": [1, 2]},
+                 "taken_at": {"type": "string", "format": "date-time"}, "accounts": LIST, "rules": LIST,
+                 "values": OBJ, "sequences": {"type": "object", "additionalProperties": INT},
+                 "messages": LIST, "incoming": LIST, "submissions": LIST, "callbacks": LIST,
+                 "sessions": {"type": "array", "items": body({"id": STR, "login": STR, "expires_at": STR})},
+                 "records": {"type": "object", "description": "the services' records by kind",
+                             "additionalProperties": LIST}},
+                ("format", "version"))
 
 DOCS: dict[tuple[str, str], dict] = {
     ("GET", "/_mock/"): doc(answer=LIST),
@@ -80,8 +89,8 @@ DOCS: dict[tuple[str, str], dict] = {
     ("DELETE", "/_mock/faults/{id}"): doc(answer=LIST),
     ("GET", "/_mock/requests"): doc(["surface", "login", "status", "path"] + PAGING, answer=LIST),
     ("GET", "/_mock/events"): doc(answer=STR, content="text/event-stream"),
-    ("GET", "/_mock/snapshot"): doc(),
-    ("POST", "/_mock/snapshot"): doc(request=OBJ),
+    ("GET", "/_mock/snapshot"): doc(answer=SNAPSHOT),
+    ("POST", "/_mock/snapshot"): doc(request=SNAPSHOT, answer=body({"status": STR, "messages": INT})),
     ("*", "/_mock/sink/{name}"): doc(answer=STR, content="text/plain"),
     ("*", "/_mock/sink/{name}/{path*}"): doc(answer=STR, content="text/plain"),
     ("GET", "/_mock/sinks/{name}"): doc(["method", "path"] + PAGING, answer=LIST),

@@ -9,6 +9,7 @@ from devino_mock.control.events import EventHub
 from devino_mock.control.table import Call, ControlError, ControlTable, json_response
 from devino_mock.control.watch import FAULTS_KEY, RequestJournal, Watch
 from devino_mock.core.platform import Platform
+from devino_mock.web import MAX_BODY as MAX_SNAPSHOT_BODY  # as large as any request the emulator reads
 
 
 def register(table: ControlTable, platform: Platform, watch: Watch, hub: EventHub, changes,
@@ -46,7 +47,7 @@ def register(table: ControlTable, platform: Platform, watch: Watch, hub: EventHu
         return json_response(platform.export())
 
     async def load(call: Call):
-        document = await call.body()
+        document = await call.body(MAX_SNAPSHOT_BODY)
         values = document.get("values")
         if isinstance(values, dict) and isinstance(values.get(FAULTS_KEY), list):
             checked = []

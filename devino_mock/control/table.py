@@ -10,6 +10,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from devino_mock import jsonbody
+from devino_mock.web import body_of
 
 MAX_CONTROL_BODY = 1024 * 1024
 
@@ -36,13 +37,13 @@ class Call:
     def query(self):
         return self.request.query
 
-    async def body(self) -> dict:
+    async def body(self, limit: int = MAX_CONTROL_BODY) -> dict:
         """The JSON object the call carries ({} when none), bounded in size and depth."""
         if not self.request.can_read_body:
             return {}
-        raw = await self.request.content.read(MAX_CONTROL_BODY + 1)
-        if len(raw) > MAX_CONTROL_BODY:
-            raise ControlError(f"the body is larger than {MAX_CONTROL_BODY} bytes", 413)
+        raw = await body_of(self.request, limit)  # the whole body: one read() stops at a chunk
+        if len(raw) > limit:
+            raise ControlError(f"the body is larger than {limit} bytes", 413)
         if not raw.strip():
             return {}
         try:

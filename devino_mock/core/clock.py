@@ -6,6 +6,19 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
+from typing import NewType
+
+# The dates the platform may name. The real platform keeps them in SQL Server `datetime`
+# (1753-01-01 … 9999-12-31); the last year is left out so that a UTC offset, a time zone or a
+# validity added to a date can never leave Python's range (year 9999 overflows). Wall-clock
+# readings (naive); the instants they stand for lie within FIRST_INSTANT..LAST_INSTANT.
+EARLIEST = datetime(1753, 1, 1)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, 999999)
+MAX_UTC_OFFSET = timedelta(hours=14)  # the widest UTC offset in use (Line Islands, +14:00)
+FIRST_INSTANT = (EARLIEST - MAX_UTC_OFFSET).replace(tzinfo=timezone.utc)
+LAST_INSTANT = (LATEST + MAX_UTC_OFFSET).replace(tzinfo=timezone.utc)
+# An instant kept as seconds since the epoch (a 2FA code's lifetime, a frozen clock).
+Timestamp = NewType("Timestamp", float)
 
 MAX_ADVANCE = 100 * 365 * 86400.0  # one step
 MAX_OFFSET = 1000 * 365 * 86400.0  # in total: every derived date stays far inside datetime's range
@@ -23,6 +36,11 @@ class Clock:
     def reload(self) -> None:
         """Read the offset and the frozen instant again from the store (a snapshot was loaded)."""
         self.__init__(self._store)  # type: ignore[misc]
+
+    @staticmethod
+    def reachable(timestamp: float) -> bool:
+        """Whether the clock can stand at `timestamp`: within MAX_OFFSET of real time."""
+        return abs(timestamp - time.time()) <= MAX_OFFSET
 
     def timestamp(self) -> float:
         if self._frozen_at is not None:

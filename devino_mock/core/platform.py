@@ -223,6 +223,11 @@ class Platform:
             self.store.add_submission(submission)
         for callback in state.callbacks:
             self.store.add_callback(callback)
+        for session in state.sessions:
+            self.store.save_session(session)
+        for kind, records in state.records.items():
+            for key, record in records.items():
+                self.store.put(kind, key, record)
         self.clock.reload()
         self.scenarios.reindex()
         self.reschedule()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any, Callable
 
 from devino_mock.core.channels import CHANNELS, Step
 
@@ -209,3 +210,19 @@ class Callback:
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: datetime | None = None
     queue: str = ""  # callbacks of one queue go out in order (one message's status changes)
+
+
+def _anything(record: Any) -> None:
+    """No rule beyond the types of the fields."""
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of a service's keyed records (Store.put): the class of its records, the key
+    each is kept under, and what a record read back from a snapshot must hold beyond the types
+    of its fields (a ValueError naming the field)."""
+
+    cls: type  # a dataclass, or a TypedDict for plain dict records
+    key: Callable[[Any], str]
+    check: Callable[[Any], None] = _anything
+    numbered: bool = False  # its records' `id` comes from the store's sequence named after the kind

@@ -1,146 +1,39 @@
-"""The whole platform state as one JSON-ready document, and back (mock-interface.md: snapshots).
-Reading a document checks all of it and builds every record before anything is replaced, so a
-bad document changes nothing. Sessions are not kept: they live two hours and clients open new
-ones."""
+"""The whole platform state as one JSON-ready document, and back (docs/control-api.md,
+Snapshots). Reading a document checks all of it, each value by its type (core/typed.py), and
+builds every record before anything is replaced, so a bad document changes nothing.
+
+A document carries the accounts, run-time rules, values (the clock, faults, the 2FA faults),
+id sequences, messages, incoming messages, submissions, callbacks, the REST sessions still
+valid, and the services' keyed records (address book, campaigns, 2FA codes and limits, IMSI
+references and lookups). It
+never carries the FTP drop folder's uploads: they name files on the exporting machine's disk,
+and loading a document must never make the emulator open or delete a path it names."""
 
 from __future__ import annotations
 
 import dataclasses
-import types
-from types import MappingProxyType
-import typing
-from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 
-from devino_mock.core.accounts import Account
-from devino_mock.core.channels import CHANNELS, Step
-from devino_mock.core.records import Callback, Incoming, Message, Submission
+from devino_mock.core.accounts import SESSION_RE, Account, Session
+from devino_mock.core.channels import CHANNELS
+from devino_mock.core.clock import FROZEN_KEY, MAX_OFFSET, OFFSET_KEY, Clock, Timestamp
+from devino_mock.core.records import Callback, Incoming, Message, RecordKind, Submission
 from devino_mock.core.scenarios import Rule
+from devino_mock.core.services import addressbook, campaigns, imsi_lookups, twofa
+from devino_mock.core.typed import MAX_WHOLE, decode, encode, record
 
 FORMAT = "devino-mock-snapshot"
-VERSION = 1
+VERSION = 2  # 2: REST sessions, the services' records and values
+READS = (1, 2)
 RECORDS = {"messages": Message, "incoming": Incoming, "submissions": Submission, "callbacks": Callback}
+KINDS: dict[str, RecordKind] = {**addressbook.RECORDS, **campaigns.RECORDS, **twofa.RECORDS,
+                                 **imsi_lookups.RECORDS}
+# Values by key; the control layer checks the faults it keeps ("faults") before a document
+# reaches the platform.
+VALUES: dict[str, object] = {OFFSET_KEY: float, FROZEN_KEY: Timestamp, "faults": list[dict],
+                             twofa.FAULTS_KEY: list[twofa.Fault]}
 MAX_RECORDS = 1_000_000
-
-
-def encode(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Step):
-        return {"at": encode(value.at), "status": value.status, "error": value.error}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = [_public(f.name) for f in dataclasses.fields(value)] + list(DERIVED.get(type(value), ()))
-        return {name: encode(getattr(value, name)) for name in names}
-    if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
-    if isinstance(value, (dict, MappingProxyType)):
-        return {str(k): encode(v) for k, v in value.items()}
-    return value
-
-
-# A message keeps some fields compact (flat steps, no copy of a text sent whole); documents
-# show them by the property that reads them: field -> (name in documents, its type).
-PUBLIC = {"history_flat": ("history", tuple[Step, ...]), "planned_flat": ("planned", tuple[Step, ...]),
-          "text_parts": ("parts", tuple[str, ...]), "validity": ("expires_at", datetime)}
-# Shown for people, derived from the rest, and ignored when a document is read back.
-DERIVED = {Message: ("status", "error", "submitted_at", "reported_at")}
-RETIRED = {Message: ("version",)}  # fields older documents carry, no longer kept
-
-
-def _public(field_name: str) -> str:
-    return PUBLIC[field_name][0] if field_name in PUBLIC else field_name
-
-
-def decode(kind: object, value: object, where: str) -> object:
-    """`value` as the annotated type `kind`, or ValueError naming where it went wrong."""
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(kind)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return decode(option, value, where)
-            except ValueError as exc:
-                errors.append(str(exc))
-        raise ValueError(errors[0] if errors else f"{where}: unexpected null")
-    if kind is datetime:
-        if not isinstance(value, str):
-            raise ValueError(f"{where}: expected an ISO 8601 time")
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{where}: {value!r} is not an ISO 8601 time") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    if kind is Decimal:
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            raise ValueError(f"{where}: {value!r} is not an amount") from None
-        if isinstance(value, bool) or not amount.is_finite():
-            raise ValueError(f"{where}: {value!r} is not an amount")
-        return amount
-    if kind is Step:
-        if not isinstance(value, dict):
-            raise ValueError(f"{where}: expected a step object")
-        return Step(decode(datetime, value.get("at"), f"{where}.at"),  # type: ignore[arg-type]
-                    decode(str, value.get("status"), f"{where}.status"),  # type: ignore[arg-type]
-                    decode(str | None, value.get("error"), f"{where}.error"))  # type: ignore[arg-type]
-    if dataclasses.is_dataclass(kind):
-        return record(kind, value, where)  # type: ignore[arg-type]
-    if origin in (list, tuple):
-        if not isinstance(value, list):
-            raise ValueError(f"{where}: expected a list")
-        [item] = typing.get_args(kind)[:1]
-        items = [decode(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
-        return items if origin is list else tuple(items)
-    if origin is dict or kind is dict:
-        if not isinstance(value, dict):
-            raise ValueError(f"{where}: expected an object")
-        args = typing.get_args(kind)
-        if not args:
-            return dict(value)
-        return {str(k): decode(args[1], v, f"{where}.{k}") for k, v in value.items()}
-    if kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{where}: expected a number")
-        return float(value)
-    if kind in (str, int, bool):
-        if type(value) is not kind:
-            raise ValueError(f"{where}: expected {kind.__name__}")  # type: ignore[union-attr]
-        return value
-    raise ValueError(f"{where}: cannot read {kind}")
-
-
-def record(cls: type, data: object, where: str):
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected an object")
-    hints = typing.get_type_hints(cls)
-    names = {_public(f.name) for f in dataclasses.fields(cls)} | set(DERIVED.get(cls, ())) | set(RETIRED.get(cls, ()))
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ValueError(f"{where}: unknown fields {unknown}")
-    values, public = {}, {}
-    for f in dataclasses.fields(cls):
-        name = _public(f.name)
-        if name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ValueError(f"{where}: missing {name!r}")
-            continue
-        if f.name in PUBLIC:  # set through its property once the record exists
-            public[name] = decode(PUBLIC[f.name][1], data[name], f"{where}.{name}")
-            values[f.name] = ()
-        else:
-            values[f.name] = decode(hints[f.name], data[name], f"{where}.{name}")
-    built = cls(**values)
-    for name, value in public.items():
-        setattr(built, name, value)
-    return built
+MAX_KEY = 512
 
 
 @dataclasses.dataclass
@@ -155,6 +48,8 @@ class State:
     incoming: list[Incoming]
     submissions: list[Submission]
     callbacks: list[Callback]
+    sessions: list[Session]
+    records: dict[str, dict[str, object]]  # kind -> key -> record, oldest first
 
 
 def export(store, taken_at: datetime) -> dict:
@@ -168,31 +63,29 @@ def export(store, taken_at: datetime) -> dict:
         "incoming": [encode(m) for m in store.incoming()],
         "submissions": [encode(s) for s in store.submissions()],
         "callbacks": [encode(c) for c in store.callbacks()],
+        # An expired session answers as an unknown one: only those still valid are kept.
+        "sessions": [encode(s) for s in store.sessions() if s.expires_at > taken_at],
+        "records": {kind: [encode(r) for r in store.records(kind)] for kind in KINDS},
     }
 
 
-VALUE_KEYS = ("clock_offset", "clock_frozen_at", "faults")
-
-
 def _values(store) -> dict:
-    return {k: store.value(k) for k in VALUE_KEYS if store.value(k) is not None}
+    return {k: store.value(k) for k in VALUES if store.value(k) is not None}
 
 
 def read(document: object) -> State:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"not a snapshot: the document needs \"format\": \"{FORMAT}\"")
-    if document.get("version") != VERSION:
-        raise ValueError(f"snapshot version {document.get('version')!r} unknown: this emulator reads {VERSION}")
-    known = {"format", "version", "taken_at", "accounts", "rules", "values", "sequences", *RECORDS}
+    if document.get("version") not in READS:
+        raise ValueError(f"snapshot version {document.get('version')!r} unknown: this emulator reads {list(READS)}")
+    known = {"format", "version", "taken_at", "accounts", "rules", "values", "sequences", "sessions", "records",
+             *RECORDS}
     unknown = sorted(set(document) - known)
     if unknown:
         raise ValueError(f"unknown snapshot fields {unknown}")
-    lists = {}
-    for name in ("accounts", "rules", *RECORDS):
-        items = document.get(name, [])
-        if not isinstance(items, list) or len(items) > MAX_RECORDS:
-            raise ValueError(f"'{name}' must be a list of at most {MAX_RECORDS} items")
-        lists[name] = items
+    if "taken_at" in document:
+        decode(datetime, document["taken_at"], "taken_at")  # for people: the clock itself is in values
+    lists = {name: _list(document.get(name, []), f"'{name}'") for name in ("accounts", "rules", "sessions", *RECORDS)}
     accounts = []
     for i, data in enumerate(lists["accounts"]):
         try:
@@ -217,16 +110,79 @@ def read(document: object) -> State:
         if not message.ids or not message.history_flat or message.status not in channel.names():
             raise ValueError(f"messages[{i}]: needs ids and a history ending in a status of its channel "
                              f"({channel.names()})")
-    values = document.get("values", {})
-    if not isinstance(values, dict) or set(values) - set(VALUE_KEYS):
-        raise ValueError(f"'values' is an object of {list(VALUE_KEYS)}")
-    for key in ("clock_offset", "clock_frozen_at"):
-        if values.get(key) is not None:
-            decode(float, values[key], f"values.{key}")
-    if values.get("faults") is not None and not isinstance(values["faults"], list):
-        raise ValueError("values.faults: expected a list")
-    sequences = document.get("sequences", {})
+    sessions = [_session(data, f"sessions[{i}]") for i, data in enumerate(lists["sessions"])]
+    keyed = _keyed(document.get("records", {}))
+    values = _read_values(document.get("values", {}))
+    sequences = _sequences(document.get("sequences", {}), keyed)
+    return State(accounts, rules, values, sequences, **records, sessions=sessions,  # type: ignore[arg-type]
+                 records=keyed)
+
+
+def _list(items: object, name: str) -> list:
+    if not isinstance(items, list) or len(items) > MAX_RECORDS:
+        raise ValueError(f"{name} must be a list of at most {MAX_RECORDS} items")
+    return items
+
+
+def _session(data: object, where: str) -> Session:
+    session = record(Session, data, where)
+    if not SESSION_RE.match(session.id) or session.id != session.id.upper():
+        raise ValueError(f"{where}.id: a session id is 36 upper-case letters and digits")
+    return session
+
+
+def _keyed(section: object) -> dict[str, dict[str, object]]:
+    """The services' records, each checked and under the key its service keeps it by."""
+    if not isinstance(section, dict):
+        raise ValueError("'records' must be an object of kind -> list of records")
+    unknown = sorted(set(section) - set(KINDS))
+    if unknown:
+        raise ValueError(f"records: unknown kinds {unknown}: a snapshot carries {sorted(KINDS)}")
+    keyed: dict[str, dict[str, object]] = {}
+    for kind, items in section.items():
+        spec, where = KINDS[kind], f"records.{kind}"
+        keyed[kind] = {}
+        for i, data in enumerate(_list(items, where)):
+            built = decode(spec.cls, data, f"{where}[{i}]")  # a dataclass or a TypedDict
+            try:
+                spec.check(built)
+            except ValueError as exc:
+                raise ValueError(f"{where}[{i}].{exc}") from None
+            key = spec.key(built)
+            if key in keyed[kind]:
+                raise ValueError(f"{where}[{i}]: a second record under the key {key!r}")
+            keyed[kind][key] = built
+    return keyed
+
+
+def _read_values(values: object) -> dict:
+    if not isinstance(values, dict):
+        raise ValueError("'values' must be an object")
+    read_values = {}
+    for key, value in values.items():
+        kind = VALUES.get(key)
+        if kind is None:
+            raise ValueError(f"values: unknown key {key[:MAX_KEY]!r}: one of {list(VALUES)}")
+        read_values[key] = None if value is None else decode(kind, value, f"values.{key}")
+    offset, frozen = read_values.get(OFFSET_KEY), read_values.get(FROZEN_KEY)
+    if offset is not None and abs(offset) > MAX_OFFSET:  # type: ignore[arg-type]
+        raise ValueError(f"values.{OFFSET_KEY}: {offset!r} is not seconds within ±{MAX_OFFSET:.0f}")
+    if frozen is not None and not Clock.reachable(frozen):  # type: ignore[arg-type]
+        raise ValueError(f"values.{FROZEN_KEY}: {frozen!r} is more than {MAX_OFFSET:.0f} seconds from real time")
+    return read_values
+
+
+def _sequences(sequences: object, keyed: dict[str, dict[str, object]]) -> dict[str, int]:
+    """The next number of each sequence; never one a loaded record already has (ids keep rising)."""
     if not isinstance(sequences, dict) or not all(
-            isinstance(k, str) and type(v) is int and v >= 0 for k, v in sequences.items()):
-        raise ValueError("'sequences' is an object of name -> next number")
-    return State(accounts, rules, dict(values), dict(sequences), **records)  # type: ignore[arg-type]
+            isinstance(k, str) and len(k) <= MAX_KEY and type(v) is int and 0 <= v <= MAX_WHOLE
+            for k, v in sequences.items()):
+        raise ValueError(f"'sequences' must be an object of name -> next number (0 to {MAX_WHOLE})")
+    following = dict(sequences)
+    for kind, records in keyed.items():
+        if KINDS[kind].numbered and records:
+            top = max(r.id for r in records.values())  # type: ignore[attr-defined]
+            if top >= MAX_WHOLE:
+                raise ValueError(f"records.{kind}: an id must be below {MAX_WHOLE}")
+            following[kind] = max(following.get(kind, 0), top + 1)
+    return following

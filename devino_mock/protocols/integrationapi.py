@@ -17,7 +17,7 @@ from devino_mock import jsonbody
 from devino_mock.core import errors
 from devino_mock.core.platform import Platform
 from devino_mock.protocols.basic_auth import basic_credentials
-from devino_mock.protocols.values import as_utc, parse_datetime
+from devino_mock.protocols.values import EARLIEST, LATEST, as_utc, parse_datetime
 
 MAX_BODY = 16 * 1024 * 1024  # the 10 MB letter limit fits, with its JSON around it
 MAX_LIST = 10_000  # items of any list in a body (imports are the longest documented)
@@ -125,7 +125,7 @@ def enum(value: object, names: tuple[str, ...] | dict[int, str], first: int = 0)
 
 def parse_date(value: object) -> datetime | None:
     """`MM/dd/yyyy[ HH:mm[:ss]]`, ISO-8601 or `/Date(ms±hhmm)/`; naive values are UTC (§7.1 item 9).
-    ValueError when given but unreadable."""
+    ValueError when given but unreadable, or a date outside the platform's (core/clock.py)."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -133,21 +133,28 @@ def parse_date(value: object) -> datetime | None:
     match = _NET_DATE.match(value)
     if match:
         try:
-            return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc)
+            return _within(datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc), value)
         except (OverflowError, OSError, ValueError):
             raise ValueError(f"not a date: {value!r}") from None
     match = _US_DATE.match(value)
     if match:
         month, day, year, hour, minute, second = match.groups()
         try:
-            return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                            tzinfo=timezone.utc)
+            return _within(datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                                    int(second or 0), tzinfo=timezone.utc), value)
         except ValueError:
             raise ValueError(f"not a date: {value!r}") from None
-    parsed = parse_datetime(value.strip())
+    parsed = parse_datetime(value.strip())  # its wall clock is checked there
     if parsed is None:
         raise ValueError(f"not a date: {value!r}")
     return as_utc(parsed)
+
+
+def _within(moment: datetime, text: str) -> datetime:
+    """A UTC date the platform can hold: year 1 or 9999 would overflow once a day is added."""
+    if not EARLIEST <= moment.replace(tzinfo=None) <= LATEST:
+        raise ValueError(f"date out of range: {text!r}")
+    return moment
 
 
 def net_date(at: datetime | None) -> str | None:

@@ -5,19 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+# The dates a send may name, and the widest UTC offset (core/clock.py says why these).
+from devino_mock.core.clock import EARLIEST, LATEST, MAX_UTC_OFFSET as MAX_OFFSET
+
 _DATETIME_RE = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,7}))?)?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$",
     re.IGNORECASE,
 )
-
-# The dates a send may name. The real platform keeps them in SQL Server `datetime`
-# (1753-01-01 … 9999-12-31); the last year is left out so that a UTC offset, a time zone or a
-# validity added to a date can never leave Python's range (year 9999 overflows).
-EARLIEST = datetime(1753, 1, 1)
-LATEST = datetime(9998, 12, 31, 23, 59, 59, 999999)
-MAX_OFFSET = timedelta(hours=14)  # the widest UTC offset in use (Line Islands, +14:00)
 
 
 class DateOutOfRange(ValueError):

@@ -8,11 +8,12 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from devino_mock.core import errors
 from devino_mock.core.addresses import normalize_email
 from devino_mock.core.events import Event, RecipientAction
+from devino_mock.core.records import RecordKind
 from devino_mock.core.scenarios import Outcome
 
 if TYPE_CHECKING:
@@ -43,6 +44,21 @@ NAME_FIELDS = {"first_name": MAX_NAME, "middle_name": MAX_NAME, "last_name": MAX
 CONTACT_FIELDS = ("phone", "email", *NAME_FIELDS, "gender", "date_of_birth", "merge_fields")
 
 
+class ContactFields(TypedDict):
+    """A contact's fields validated (validate_contact): an import's row not yet written."""
+
+    phone: str | None
+    email: str | None
+    first_name: str | None
+    middle_name: str | None
+    last_name: str | None
+    extra1: str | None
+    extra2: str | None
+    gender: int
+    date_of_birth: datetime | None
+    merge_fields: dict[str, object]
+
+
 @dataclass
 class Group:
     id: int
@@ -66,7 +82,7 @@ class Contact:
     date_of_birth: datetime | None = None
     extra1: str | None = None
     extra2: str | None = None
-    merge_fields: dict = field(default_factory=dict)
+    merge_fields: dict[str, object] = field(default_factory=dict)  # as the client gave them
     import_key: str | None = None  # the import that wrote it
 
 
@@ -78,7 +94,7 @@ class Import:
     group_id: int
     uploaded: int = 0
     processed: int = 0
-    pending: list[list[dict]] = field(default_factory=list)  # validated rows not yet written, in chunks
+    pending: list[list[ContactFields]] = field(default_factory=list)  # validated rows not yet written, in chunks
     contact_ids: list[int] = field(default_factory=list)
     last_post_at: datetime | None = None
     # When the next chunk is written; kept in the record so that a restart on a kept store
@@ -131,6 +147,30 @@ def _key(login: str, ident: object) -> str:
 
 def fold_import_id(import_id: str) -> str:
     return re.sub(r"[{}\-\s]", "", import_id).upper()
+
+
+def _unsubscribed_key(login: str, email: str, task_id: int) -> str:
+    """One entry per address (in any letter case) and campaign."""
+    return _key(login, f"{email.casefold()}#{task_id}")
+
+
+def _check_contact(contact: Contact) -> None:
+    if contact.gender not in (1, 2, GENDER_UNKNOWN):
+        raise ValueError(f"gender: one of [1, 2, {GENDER_UNKNOWN}]")
+
+
+def _check_import(job: Import) -> None:
+    if job.key != fold_import_id(job.import_id):
+        raise ValueError("key: the import_id folded (upper case, without dashes, braces and spaces)")
+
+
+# Each kind of record the address book keeps, with its key: what a snapshot carries.
+RECORDS = {
+    GROUP: RecordKind(Group, lambda group: _key(group.login, group.id), numbered=True),
+    CONTACT: RecordKind(Contact, lambda contact: _key(contact.login, contact.id), _check_contact, numbered=True),
+    IMPORT: RecordKind(Import, lambda job: _key(job.login, job.key), _check_import),
+    UNSUBSCRIBED: RecordKind(Unsubscribed, lambda entry: _unsubscribed_key(entry.login, entry.email, entry.task_id)),
+}
 
 
 def validate_contact(data: dict, convert_phones: bool = False, fill_gender: bool = False) -> dict:
@@ -458,7 +498,7 @@ class AddressBook:
 
     def unsubscribe(self, login: str, email: str, reason: str | None = None, task_id: int = 0) -> Unsubscribed:
         """One entry per address and campaign (§6.3.4)."""
-        key = _key(login, f"{email.casefold()}#{task_id}")
+        key = _unsubscribed_key(login, email, task_id)
         entry = self.store.get(UNSUBSCRIBED, key)
         if entry is None:
             entry = Unsubscribed(login, email, self.platform.now(), reason or DEFAULT_REASON, task_id)
@@ -469,7 +509,7 @@ class AddressBook:
         gone = [e for e in self.store.records(UNSUBSCRIBED)
                 if e.login == login and e.email.casefold() == email.casefold()]
         for entry in gone:
-            self.store.delete(UNSUBSCRIBED, _key(login, f"{entry.email.casefold()}#{entry.task_id}"))
+            self.store.delete(UNSUBSCRIBED, _unsubscribed_key(login, entry.email, entry.task_id))
         return len(gone)
 
     def unsubscribed(self, login: str, task_id: int | None = None) -> list[Unsubscribed]:

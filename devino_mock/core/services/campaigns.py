@@ -11,12 +11,12 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from devino_mock.core import errors
 from devino_mock.core.addresses import normalize_email
 from devino_mock.core.events import MessageAccepted
-from devino_mock.core.records import Message
+from devino_mock.core.records import Message, RecordKind
 from devino_mock.core.scenarios import Outcome
 from devino_mock.core.sending import SendRequest
 
@@ -118,7 +118,23 @@ class TaskDraft:
     groups: list[tuple[int, bool]] = field(default_factory=list)
     template_id: str | None = None
     send_duplicates: bool = False
-    sms_resend: dict | None = None
+    sms_resend: dict[str, object] | None = None  # kept as the client gave it
+
+
+class Counters(TypedDict):
+    TotalContacts: int
+    Duplicates: int
+    Excluded: int
+    Unsubscribed: int
+    OverPackage: int
+    SpamScore: float  # the account's email_spam_score when the campaign was saved
+
+
+class TaskRecipient(TypedDict):
+    contact_id: int
+    email: str
+    name: str | None
+    fields: dict[str, object]  # merge fields: the contact's own and its MergeFields
 
 
 @dataclass
@@ -128,9 +144,8 @@ class Task:
     draft: TaskDraft
     state: str
     created_at: datetime
-    # TotalContacts, Duplicates, Unsubscribed, Excluded, OverPackage, SpamScore
-    counters: dict = field(default_factory=dict)
-    recipients: list[dict] = field(default_factory=list)  # {contact_id, email, name, fields}
+    counters: Counters = field(default_factory=dict)  # type: ignore[assignment]  # set by save_task
+    recipients: list[TaskRecipient] = field(default_factory=list)
     emitted: int = 0
     failures: int = 0
     run: int = 0  # bumped on every start and stop: batches of an older run do nothing
@@ -190,6 +205,27 @@ def _birthday_on(born: datetime, day: date) -> bool:
 
 def _key(login: str, ident: object) -> str:
     return f"{login}:{ident}"
+
+
+def _check_sender(record: SenderAddress) -> None:
+    if record.state not in range(len(SOURCE_STATES)):
+        raise ValueError(f"state: one of {list(range(len(SOURCE_STATES)))} ({', '.join(SOURCE_STATES)})")
+
+
+def _check_task(task: Task) -> None:
+    if task.state not in TASK_STATES:
+        raise ValueError(f"state: one of {list(TASK_STATES)}")
+    if task.draft.type not in TASK_TYPES:
+        raise ValueError(f"draft.type: one of {list(TASK_TYPES)}")
+
+
+# Each kind of record kept here, with its key: what a snapshot carries. A sender address is
+# kept under the address in any letter case.
+RECORDS = {
+    SENDER: RecordKind(SenderAddress, lambda record: _key(record.login, record.address.casefold()), _check_sender),
+    TEMPLATE: RecordKind(Template, lambda template: _key(template.login, template.id), numbered=True),
+    TASK: RecordKind(Task, lambda task: _key(task.login, task.id), _check_task, numbered=True),
+}
 
 
 class Campaigns:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
+
+from devino_mock.core.records import RecordKind
 
 if TYPE_CHECKING:
     from devino_mock.core.accounts import Account
@@ -24,6 +26,17 @@ NO_IMSI = "no_imsi"  # the operator knows no IMSI for the number (the account's 
 RETRIED = (UNAVAILABLE, OPERATOR_FAILURE)
 FIRST_SMS, RECHECK, SMS = "first_sms", "recheck", "sms"  # what asked for a lookup
 KEPT_REQUESTS = 100  # the newest entries of a subscriber's request log
+
+
+class LookupRequest(TypedDict):
+    """One lookup in a subscriber's request log."""
+
+    at: datetime
+    trigger: str  # FIRST_SMS, RECHECK or SMS
+    result: str  # OK, NO_IMSI or a lookup_behaviour
+    imsi: str | None
+    attempt: int
+    message_id: str | None
 
 
 @dataclass
@@ -40,7 +53,7 @@ class ImsiRecord:
     # When its next attempt is due; kept in the record so that a restart schedules it again and
     # a stale timer (of a lookup restarted by a recheck) can tell it is stale.
     next_lookup_at: datetime | None = None
-    requests: list = field(default_factory=list)  # {at, trigger, result, imsi, attempt, message_id}
+    requests: list[LookupRequest] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -49,6 +62,11 @@ class ImsiRecord:
         if self.lookup is not None:
             return "pending"
         return "unobtainable" if self.unobtainable else "no_reference"
+
+
+# What a snapshot carries of it: each subscriber's record (a lookup under way is scheduled
+# again from it, as after a restart).
+RECORDS = {RECORD: RecordKind(ImsiRecord, lambda record: f"{record.login}:{record.number}")}
 
 
 def ask_operator(account: "Account", number: str) -> tuple[str, str | None]:

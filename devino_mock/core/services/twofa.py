@@ -10,9 +10,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from devino_mock.core import errors
+from devino_mock.core.clock import Timestamp
+from devino_mock.core.records import RecordKind
 from devino_mock.core.sending import SendRequest
 
 if TYPE_CHECKING:
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
 
 TRANSPORT = "2fa"
 # Keyed records of the store: a code per (ApiKey, number), the calls of the last minute per
-# limit (dicts, each with the `login` of the account whose ApiKey it is).
+# limit (dicts, each with the `login` of the account whose ApiKey it is, so that a scoped reset
+# finds them, and the key it is kept under, so that a snapshot can put it back).
 CODE, CALLS = "twofa.code", "twofa.calls"
 RATE_WINDOW = timedelta(minutes=1)
 _SEPARATORS = re.compile(r"[\s()\-]")
@@ -33,6 +36,40 @@ SENT, CODE_EXISTS, INVALID_IMSI, SEND_FAILED = "sent", "code_exists", "invalid_i
 VALID, NOT_FOUND, EXPIRED = "valid", "not_found", "expired"
 # both
 INVALID_KEY, INVALID_PHONE, RATE_LIMITED = "invalid_key", "invalid_phone", "rate_limited"
+
+# The business faults the control API arranges (protocols/twofa/faults.py): a store value.
+FAULTS_KEY = "twofa.faults"
+FaultMethod = Literal["GenerateCode", "CheckCode"]
+FaultCode = Literal[4, 5]  # "Internal Server Error", "Code not Found"
+
+
+class Code(TypedDict):
+    code: str
+    created_at: Timestamp
+    expires_at: Timestamp
+    used: bool
+    attempts: int  # wrong codes checked
+    message_id: str  # the SMS that carried it
+    login: str
+    key: str  # "<ApiKey>:<number>"
+
+
+class Calls(TypedDict):
+    login: str
+    scope: str  # "<operation>:<ApiKey>" or "<operation>:<ApiKey>:<number>"
+    calls: list[Timestamp]
+
+
+class Fault(TypedDict):
+    id: int
+    endpoint: FaultMethod
+    code: FaultCode
+    count: int
+    fired: int
+
+
+# Each kind of record kept here, with its key: what a snapshot carries.
+RECORDS = {CODE: RecordKind(Code, lambda code: code["key"]), CALLS: RecordKind(Calls, lambda calls: calls["scope"])}
 
 
 def normalize_phone(raw: str | None) -> str | None:
@@ -138,7 +175,8 @@ class TwofaService:
 
     def _save(self, account: "Account", number: str, record: dict) -> None:
         # With the account's login: a scoped reset of the account forgets its codes.
-        self.platform.store.put(CODE, self._code_key(account, number), {**record, "login": account.login})
+        key = self._code_key(account, number)
+        self.platform.store.put(CODE, key, {**record, "login": account.login, "key": key})
 
     def _code_key(self, account: "Account", number: str) -> str:
         return f"{account.api_key}:{number}"
@@ -165,7 +203,7 @@ class TwofaService:
             record = self.platform.store.get(CALLS, scope)
             calls = [t for t in (record["calls"] if isinstance(record, dict) else ()) if t > since]
             calls.append(now)
-            self.platform.store.put(CALLS, scope, {"login": account.login, "calls": calls})
+            self.platform.store.put(CALLS, scope, {"login": account.login, "scope": scope, "calls": calls})
             if limit and len(calls) > limit:
                 limited = True
         return limited

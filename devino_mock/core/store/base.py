@@ -33,6 +33,9 @@ class Store(ABC):
     def session(self, session_id: str) -> Session | None: ...
     @abstractmethod
     def save_session(self, session: Session) -> None: ...
+    @abstractmethod
+    def sessions(self) -> list[Session]:
+        """Every REST session, expired ones too (for a snapshot)."""
 
     # --- messages ---
     @abstractmethod
@@ -96,7 +99,6 @@ class Store(ABC):
     def value(self, key: str, default: object = None) -> object: ...
     @abstractmethod
     def set_value(self, key: str, value: object) -> None: ...
-
     @abstractmethod
     def clear(self) -> None:
         """Forget every record and value but the id sequences."""

@@ -55,6 +55,9 @@ class MemoryStore(Store):
     def save_session(self, session: Session) -> None:
         self._sessions[session.id] = session
 
+    def sessions(self) -> list[Session]:
+        return list(self._sessions.values())
+
     def add_message(self, message: Message) -> None:
         self._messages.append(message)
         for message_id in message.ids:
@@ -154,3 +157,4 @@ class MemoryStore(Store):
 
     def set_value(self, key: str, value: object) -> None:
         self._values[key] = value
+

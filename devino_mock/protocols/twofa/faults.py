@@ -5,11 +5,13 @@ state, cleared by a reset, kept with --data-dir."""
 
 from __future__ import annotations
 
-from devino_mock.control.table import Call, ControlError, ControlTable, json_response
+from typing import get_args
 
-KEY = "twofa.faults"
-METHODS = ("GenerateCode", "CheckCode")
-CODES = (4, 5)
+from devino_mock.control.table import Call, ControlError, ControlTable, json_response
+from devino_mock.core.services.twofa import FAULTS_KEY as KEY, FaultCode, FaultMethod
+
+METHODS = get_args(FaultMethod)
+CODES = get_args(FaultCode)
 MAX_FAULTS = 100
 
 
