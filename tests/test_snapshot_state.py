@@ -363,6 +363,14 @@ def test_a_bad_document_is_refused_naming_the_field_and_changes_nothing(devino_m
     assert snapshot(devino_mock) == full
 
 
+def test_a_campaign_saved_before_spam_scores_were_kept_still_loads(devino_mock, full):
+    document = copy.deepcopy(full)
+    [task] = document["records"]["email.task"]
+    assert task["counters"].pop("SpamScore") == 0.0
+    assert load(devino_mock, document).status_code == 200
+    assert email(devino_mock, "GET", f"Tasks/{task['id']}").json()["Result"]["Counters"]["SpamScore"] == 0
+
+
 def test_nan_is_refused_before_any_field_is_read(devino_mock, full):
     raw = json.dumps(full).replace('"twofa.code": [{"code"', '"twofa.code": [{"attempts": NaN, "code"')
     assert "NaN" in raw
